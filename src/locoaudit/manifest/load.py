@@ -1,0 +1,95 @@
+"""Load a manifest (shipped name or TOML path), canonicalise it and hash it."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import tomllib
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from locoaudit.errors import ManifestError
+from locoaudit.manifest.schema import Manifest
+from locoaudit.manifest.validate import Context, build
+
+PACKAGE_MANIFESTS = "locoaudit.manifests"
+
+
+def shipped_names() -> list[str]:
+    """Names of the manifests shipped inside the package."""
+    root = resources.files(PACKAGE_MANIFESTS)
+    return sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".toml"))
+
+
+def read_toml(name_or_path: str | Path, kind: str = "manifest") -> tuple[dict, str]:
+    """Parse a shipped name or a path; returns (table, source label used in error messages)."""
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists():
+        source = str(path)
+        if not path.is_file():
+            raise ManifestError(source, "", f"{kind} file not found")
+        text = path.read_text(encoding="utf-8")
+    else:
+        names = shipped_names()
+        if str(name_or_path) not in names:
+            raise ManifestError(
+                str(name_or_path), "", f"no such {kind} file or shipped name (shipped: {', '.join(names)})"
+            )
+        source = f"{name_or_path}.toml"
+        text = resources.files(PACKAGE_MANIFESTS).joinpath(source).read_text(encoding="utf-8")
+    try:
+        return tomllib.loads(text), source
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError(source, "", f"invalid TOML: {exc}") from None
+
+
+def load_manifest(name_or_path: str | Path) -> Manifest:
+    """Load, validate and freeze an environment manifest."""
+    table, source = read_toml(name_or_path)
+    return manifest_from_dict(table, source)
+
+
+def manifest_from_dict(table: dict, source: str = "<dict>") -> Manifest:
+    """Validate a parsed manifest table (as TOML gives it) into a frozen Manifest."""
+    from locoaudit.task.rewards import REWARDS
+    from locoaudit.task.terminations import TERMINATIONS
+
+    manifest = build(Manifest, table, "", Context(source, REWARDS, TERMINATIONS))
+    _check_cross_fields(manifest, source)
+    return manifest
+
+
+def _check_cross_fields(m: Manifest, source: str) -> None:
+    """Constraints between sections that a single field cannot express."""
+    if m.terrain.type == "grid" and not m.terrain.kinds:
+        raise ManifestError(source, "terrain.kinds", "a grid terrain needs at least one kind")
+    if m.terrain.max_init_level >= m.terrain.num_rows:
+        raise ManifestError(
+            source, "terrain.max_init_level", f"must be below terrain.num_rows ({m.terrain.num_rows})"
+        )
+    if not m.rewards.terms:
+        raise ManifestError(source, "rewards.terms", "at least one reward term is required")
+
+
+def to_plain(obj: Any) -> Any:
+    """Manifest -> plain JSON-able dicts, lists, floats, ints, strings and bools."""
+    if dataclasses.is_dataclass(obj):
+        return {f.name: to_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, (dict, MappingProxyType)):
+        return {k: to_plain(v) for k, v in obj.items()}
+    if isinstance(obj, (tuple, list)):
+        return [to_plain(v) for v in obj]
+    return obj
+
+
+def canonical_json(manifest: Manifest) -> str:
+    """Key-sorted, whitespace-free JSON; floats in Python's shortest round-trip form."""
+    return json.dumps(to_plain(manifest), sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def manifest_hash(manifest: Manifest) -> str:
+    """sha256 of the canonical JSON: the identity of an environment contract."""
+    return hashlib.sha256(canonical_json(manifest).encode()).hexdigest()

@@ -1,0 +1,1 @@
+"""The velocity-tracking locomotion task: commands, observations, rewards, terminations, envs."""
