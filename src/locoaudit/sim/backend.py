@@ -1,0 +1,44 @@
+"""The physics backend interface: N environments stepped as one batch.
+
+State arrays are live (N, ...) views: writes to qpos / qvel are the state the next step starts
+from. The CPU implementation is `mujoco_cpu.MujocoCpuBackend`; a GPU backend (MJX, MuJoCo Warp)
+implements the same protocol.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+
+class Backend(Protocol):
+    num_envs: int
+    qpos: np.ndarray  # (N, nq) live state
+    qvel: np.ndarray  # (N, nv) live state
+    qacc: np.ndarray  # (N, nv) from the last substep
+    actuator_force: np.ndarray  # (N, nu) from the last substep
+    sensordata: np.ndarray  # (N, nsensordata) from the last substep
+
+    def step(self, control: np.ndarray) -> np.ndarray:
+        """Advance every env by control.shape[1] physics steps with per-step controls (N, nsub, nu).
+
+        Returns a bool (N,) mask of envs whose state became non-finite or unstable.
+        """
+        ...
+
+    def reset(self, ids: np.ndarray, qpos: np.ndarray, qvel: np.ndarray) -> None:
+        """Set the full state of envs `ids` to (qpos, qvel) at rest: no warm start, no applied forces."""
+        ...
+
+    def set_params(self, ids: np.ndarray, params: dict[str, np.ndarray]) -> None:
+        """Write per-env model parameters (see mujoco_cpu.PARAM_FIELDS) for envs `ids`."""
+        ...
+
+    def get_state(self, ids: np.ndarray) -> np.ndarray:
+        """Full integration state rows (n, nstate) of envs `ids`, for traces."""
+        ...
+
+    def set_state(self, ids: np.ndarray, state: np.ndarray) -> None:
+        """Restore full integration state rows recorded by get_state."""
+        ...
