@@ -1,0 +1,85 @@
+"""Observation groups: 'actor' (noisy, what a robot can sense) and 'critic' (noiseless + privileged).
+
+Each group is a concatenation of named terms; `layout` records the slice of every term so that
+audits and sensor-corruption panels can address them by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from locoaudit.manifest.schema import ObservationsSection
+
+NOISY_TERMS = ("base_ang_vel", "projected_gravity", "joint_pos", "joint_vel", "height_scan")
+
+
+@dataclass(frozen=True)
+class ObsInputs:
+    """Everything observations are made of, for N envs."""
+
+    base_lin_vel: np.ndarray  # (N, 3) body frame
+    base_ang_vel: np.ndarray  # (N, 3) body frame
+    projected_gravity: np.ndarray  # (N, 3)
+    command: np.ndarray  # (N, 3)
+    joint_pos: np.ndarray  # (N, J) offsets from the default pose
+    joint_vel: np.ndarray  # (N, J)
+    last_action: np.ndarray  # (N, J)
+    height_scan: np.ndarray  # (N, K) base height above each scan point, clipped to [-1, 1]; K may be 0
+    friction: np.ndarray  # (N,)
+
+
+def scan_points(cfg: ObservationsSection) -> np.ndarray:
+    """(K, 2) scan points in the yaw-aligned base frame, a regular grid of scan_size at scan_resolution."""
+    nx = round(cfg.scan_size[0] / cfg.scan_resolution) + 1
+    ny = round(cfg.scan_size[1] / cfg.scan_resolution) + 1
+    xs = np.linspace(-cfg.scan_size[0] / 2, cfg.scan_size[0] / 2, nx)
+    ys = np.linspace(-cfg.scan_size[1] / 2, cfg.scan_size[1] / 2, ny)
+    gx, gy = np.meshgrid(xs, ys, indexing="ij")
+    return np.stack([gx.ravel(), gy.ravel()], axis=1)
+
+
+def actor_terms(cfg: ObservationsSection) -> tuple[str, ...]:
+    base = ("base_ang_vel", "projected_gravity", "command", "joint_pos", "joint_vel", "last_action")
+    return (*base, "height_scan") if cfg.height_scan else base
+
+
+def critic_terms(cfg: ObservationsSection) -> tuple[str, ...]:
+    extra = ("base_lin_vel", "friction") + (() if cfg.height_scan else ("height_scan",))
+    return actor_terms(cfg) + extra
+
+
+def _term(inputs: ObsInputs, name: str) -> np.ndarray:
+    value = getattr(inputs, name)
+    return value[:, None] if value.ndim == 1 else value
+
+
+def layout(cfg: ObservationsSection, inputs: ObsInputs) -> dict[str, dict[str, slice]]:
+    """{group: {term: slice}} for the given shapes."""
+    out = {}
+    for group, terms in (("actor", actor_terms(cfg)), ("critic", critic_terms(cfg))):
+        start, slices = 0, {}
+        for name in terms:
+            width = _term(inputs, name).shape[1]
+            slices[name] = slice(start, start + width)
+            start += width
+        out[group] = slices
+    return out
+
+
+def compute(cfg: ObservationsSection, inputs: ObsInputs, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """{'actor': (N, A), 'critic': (N, C)} float32; actor terms get uniform noise from the manifest."""
+    noise = cfg.noise
+    actor = []
+    for name in actor_terms(cfg):
+        value = _term(inputs, name)
+        if name in NOISY_TERMS:
+            scale = getattr(noise, name)
+            value = value + rng.uniform(-scale, scale, size=value.shape) if scale > 0 else value
+        actor.append(value)
+    critic = [_term(inputs, name) for name in critic_terms(cfg)]
+    return {
+        "actor": np.clip(np.concatenate(actor, axis=1), -cfg.clip, cfg.clip).astype(np.float32),
+        "critic": np.clip(np.concatenate(critic, axis=1), -cfg.clip, cfg.clip).astype(np.float32),
+    }

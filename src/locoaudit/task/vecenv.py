@@ -1,0 +1,71 @@
+"""rsl-rl-lib 5.x `VecEnv` over `LocoEnv`: TensorDict observations, time-outs and per-term logs."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from rsl_rl.env import VecEnv
+from tensordict import TensorDict
+
+from locoaudit.manifest import to_plain
+from locoaudit.task.env import LocoEnv, StepResult
+
+
+class LocoVecEnv(VecEnv):
+    """Torch view of a LocoEnv for rsl-rl's PPO; physics and task logic stay in numpy on the CPU."""
+
+    def __init__(self, env: LocoEnv, device: str = "cpu"):
+        self.env = env
+        self.num_envs = env.num_envs
+        self.num_actions = env.num_actions
+        self.max_episode_length = env.max_episode_steps
+        self.device = device
+        self.cfg = to_plain(env.manifest)
+        self._obs = self._to_tensordict(env.observe())
+        self.last_result: StepResult | None = None
+
+    @property
+    def episode_length_buf(self) -> torch.Tensor:
+        return torch.from_numpy(self.env.episode_step)
+
+    @episode_length_buf.setter
+    def episode_length_buf(self, value: torch.Tensor) -> None:
+        self.env.episode_step[:] = value.cpu().numpy()
+
+    def _to_tensordict(self, obs: dict[str, np.ndarray]) -> TensorDict:
+        data = {k: torch.from_numpy(v).to(self.device) for k, v in obs.items()}
+        return TensorDict(data, batch_size=[self.num_envs], device=self.device)
+
+    def get_observations(self) -> TensorDict:
+        return self._obs
+
+    def step(self, actions: torch.Tensor) -> tuple[TensorDict, torch.Tensor, torch.Tensor, dict]:
+        result = self.env.step(actions.detach().cpu().numpy())
+        self.last_result = result
+        self._obs = self._to_tensordict(result.obs)
+        rewards = torch.from_numpy(result.reward.astype(np.float32)).to(self.device)
+        dones = torch.from_numpy(result.terminated | result.time_out).to(self.device)
+        extras = {
+            "time_outs": torch.from_numpy(result.time_out).to(self.device),
+            "log": episode_log(result, self.env.dt),
+        }
+        return self._obs, rewards, dones, extras
+
+
+def episode_log(result: StepResult, dt: float) -> dict[str, float]:
+    """rsl-rl log entries for episodes that ended this step.
+
+    '/reward/<term>' is the mean per-second contribution of a term over the ended episodes;
+    '/termination/<reason>' is the fraction of ended episodes that ended for that reason.
+    Empty when no episode ended.
+    """
+    ended = result.ended
+    if len(ended.env_ids) == 0:
+        return {}
+    seconds = np.maximum(ended.length, 1) * dt
+    log = {f"/reward/{k}": float(np.mean(v / seconds)) for k, v in ended.term_sums.items()}
+    reasons, counts = np.unique(ended.reason, return_counts=True)
+    log.update(
+        {f"/termination/{r}": float(c / len(ended.reason)) for r, c in zip(reasons, counts, strict=True)}
+    )
+    return log
