@@ -1,0 +1,1 @@
+"""Benchmarks reachable from the command line (`locoaudit bench ...`)."""

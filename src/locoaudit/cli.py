@@ -1,0 +1,131 @@
+"""The `locoaudit` command line: one subcommand per verb."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from locoaudit import __version__
+from locoaudit.errors import LocoauditError
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return value
+
+
+def _cmd_manifest_check(args: argparse.Namespace) -> int:
+    from locoaudit.manifest import canonical_json, load_manifest, manifest_hash
+
+    manifest = load_manifest(args.manifest)
+    digest = manifest_hash(manifest)
+    if args.json:
+        print(
+            json.dumps(
+                {"name": manifest.name, "sha256": digest, "manifest": json.loads(canonical_json(manifest))},
+                indent=2,
+                sort_keys=True,
+            )
+        )
+    else:
+        terms = ", ".join(manifest.rewards.terms)
+        print(f"{manifest.name}: ok  sha256 {digest}")
+        print(
+            f"  robot {manifest.robot.name}, terrain {manifest.terrain.type}, "
+            f"policy dt {manifest.policy_dt:g} s, episode {manifest.episode.length_s:g} s"
+        )
+        print(f"  reward terms: {terms}")
+    return 0
+
+
+def _cmd_manifest_list(args: argparse.Namespace) -> int:
+    from locoaudit.manifest import load_manifest, manifest_hash, shipped_names
+
+    for name in shipped_names():
+        m = load_manifest(name)
+        print(f"{name:<16} {manifest_hash(m)[:16]}  {m.description}")
+    return 0
+
+
+def _cmd_bench_throughput(args: argparse.Namespace) -> int:
+    from locoaudit.bench.throughput import format_row, measure_isolated
+
+    results = []
+    for manifest in args.manifest:
+        for n in args.num_envs:
+            print(f"measuring {manifest} N={n} for {args.seconds:g} s ...", file=sys.stderr, flush=True)
+            row = measure_isolated(manifest, n, args.seconds, args.threads)
+            results.append(row)
+            print(format_row(row), file=sys.stderr, flush=True)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump(results, f, indent=2)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="locoaudit",
+        description="Train legged-locomotion policies with batched MuJoCo + PPO, with the evidence attached.",
+    )
+    parser.add_argument("--version", action="version", version=f"locoaudit {__version__}")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="COMMAND")
+
+    manifest = verbs.add_parser("manifest", help="validate, hash and list environment manifests")
+    msub = manifest.add_subparsers(dest="action", required=True, metavar="ACTION")
+    check = msub.add_parser(
+        "check",
+        help="validate a manifest and print its sha256",
+        description="Validate a manifest (a shipped name or a .toml path), print its hash.",
+    )
+    check.add_argument(
+        "manifest", help="shipped name (see `locoaudit manifest list`) or path to a .toml file"
+    )
+    check.add_argument(
+        "--json", action="store_true", help="print the normalised manifest and its sha256 as JSON"
+    )
+    check.set_defaults(func=_cmd_manifest_check)
+    lst = msub.add_parser("list", help="list the shipped manifests")
+    lst.set_defaults(func=_cmd_manifest_list)
+
+    bench = verbs.add_parser("bench", help="benchmarks")
+    bsub = bench.add_subparsers(dest="action", required=True, metavar="ACTION")
+    thr = bsub.add_parser(
+        "throughput",
+        help="env-steps/s vs the raw mujoco.rollout physics rate",
+        description="Random-action env-steps/s of the full task next to the raw mujoco.rollout rate of the "
+        "identical compiled model and decimation (the physics limit), their ratio and peak memory.",
+    )
+    thr.add_argument("--manifest", action="append", required=True, help="manifest name or path (repeatable)")
+    thr.add_argument(
+        "--num-envs", type=_positive_int, action="append", required=True, help="batch size (repeatable)"
+    )
+    thr.add_argument(
+        "--seconds", type=float, default=20.0, help="measurement time per configuration (default 20)"
+    )
+    thr.add_argument("--threads", type=int, default=None, help="physics threads (default: the manifest's)")
+    thr.add_argument("--json", action="store_true", help="print results as JSON on stdout")
+    thr.add_argument("--out", help="also write the JSON results to this file")
+    thr.set_defaults(func=_cmd_bench_throughput)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except LocoauditError as exc:
+        print(f"locoaudit: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("locoaudit: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

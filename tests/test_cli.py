@@ -1,0 +1,52 @@
+"""End-to-end command-line checks (tiny sizes)."""
+
+import json
+import subprocess
+import sys
+
+from locoaudit.cli import main
+
+
+def test_bench_throughput_json(tmp_path, capsys):
+    out = tmp_path / "t.json"
+    code = main(
+        [
+            "bench",
+            "throughput",
+            "--manifest",
+            "quadruped_flat",
+            "--num-envs",
+            "8",
+            "--seconds",
+            "0.2",
+            "--threads",
+            "1",
+            "--json",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows == json.loads(out.read_text())
+    row = rows[0]
+    assert row["num_envs"] == 8 and row["threads"] == 1 and row["decimation"] == 5
+    assert row["env_steps_per_s"] > 0 and row["physics_env_steps_per_s"] > 0
+    assert abs(row["ratio"] - row["env_steps_per_s"] / row["physics_env_steps_per_s"]) < 1e-9
+    assert row["peak_rss_mb"] > 0
+
+
+def test_console_script_help_and_bad_num_envs():
+    run = subprocess.run([sys.executable, "-m", "locoaudit.cli", "--help"], capture_output=True, text=True)
+    assert run.returncode == 0 and "manifest" in run.stdout and "bench" in run.stdout
+    run = subprocess.run(
+        [sys.executable, "-m", "locoaudit.cli", "bench", "throughput", "--manifest", "x", "--num-envs", "0"],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 2 and "must be a positive integer" in run.stderr
+
+
+def test_list_shipped(capsys):
+    assert main(["manifest", "list"]) == 0
+    assert "go1_rough" in capsys.readouterr().out
