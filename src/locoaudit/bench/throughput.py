@@ -1,7 +1,9 @@
 """Env-steps/s of the full environment vs the raw `mujoco.rollout` physics rate of the same model.
 
 Both are measured in the same process, interleaved in rounds, so the ratio is taken under the
-same machine load; each (manifest, num_envs) runs in a fresh process so its peak RSS is its own.
+same machine load; every physics round starts from the env's current states (where fallen robots
+have been reset) and applies the same random-action distribution, so both see the same contacts;
+each (manifest, num_envs) runs in a fresh process so its peak RSS is its own.
 """
 
 from __future__ import annotations
@@ -51,6 +53,17 @@ def _physics_block(model, datas, roller, state, controls: list[np.ndarray], step
     return time.perf_counter() - t
 
 
+def _physics_state(env, data: mujoco.MjData) -> np.ndarray:
+    """The env's current states as (N, nstate) FULLPHYSICS rows for mujoco.rollout."""
+    model, ids = env.built.model, np.arange(env.num_envs)
+    rows = env.backend.get_state(ids)
+    out = np.empty((env.num_envs, mujoco.mj_stateSize(model, mujoco.mjtState.mjSTATE_FULLPHYSICS)))
+    for i in ids:
+        mujoco.mj_setState(model, data, rows[i], mujoco.mjtState.mjSTATE_INTEGRATION)
+        mujoco.mj_getState(model, data, out[i], mujoco.mjtState.mjSTATE_FULLPHYSICS)
+    return out
+
+
 def _random_controls(env, rng: np.random.Generator, count: int) -> list[np.ndarray]:
     """Joint targets from uniform random actions, as the env applies them, held over the substeps."""
     model, dec = env.built.model, env.manifest.sim.decimation
@@ -77,16 +90,10 @@ def measure(manifest_name: str, num_envs: int, seconds: float, threads: int | No
     model, dec, nthread = env.built.model, manifest.sim.decimation, env.backend.nthread
     roller = mjrollout.Rollout(nthread=nthread)
     datas = [mujoco.MjData(model) for _ in range(max(nthread, 1))]
-    nstate = mujoco.mj_stateSize(model, mujoco.mjtState.mjSTATE_FULLPHYSICS)
-    state = np.empty((num_envs, nstate))
-    for i in range(num_envs):  # the same initial states the env starts from
-        mujoco.mj_setState(
-            model, datas[0], env.backend.get_state([i])[0], mujoco.mjtState.mjSTATE_INTEGRATION
-        )
-        mujoco.mj_getState(model, datas[0], state[i], mujoco.mjtState.mjSTATE_FULLPHYSICS)
     controls = _random_controls(env, rng, 8)
     actions = rng.uniform(-1, 1, size=(num_envs, env.num_actions))
     env.step(actions)
+    state = _physics_state(env, datas[0])
     _physics_block(model, datas, roller, state, controls, 2)
     steps = max(2, int(20000 / num_envs))
     env_rates, phys_rates, deadline = [], [], time.perf_counter() + seconds
@@ -95,6 +102,7 @@ def measure(manifest_name: str, num_envs: int, seconds: float, threads: int | No
         for _ in range(steps):
             env.step(rng.uniform(-1, 1, size=(num_envs, env.num_actions)))
         env_rates.append(num_envs * steps / (time.perf_counter() - t))
+        state = _physics_state(env, datas[0])  # same states as the env: fallen robots are reset there too
         phys_rates.append(num_envs * steps / _physics_block(model, datas, roller, state, controls, steps))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     env_rate, phys_rate = statistics.median(env_rates), statistics.median(phys_rates)

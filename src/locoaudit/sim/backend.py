@@ -31,6 +31,10 @@ class Backend(Protocol):
         """Set the full state of envs `ids` to (qpos, qvel) at rest: no warm start, no applied forces."""
         ...
 
+    def geom_positions(self, ids: np.ndarray, geoms: np.ndarray) -> np.ndarray:
+        """World positions (n, G, 3) of geoms in envs `ids` at their current qpos."""
+        ...
+
     def set_params(self, ids: np.ndarray, params: dict[str, np.ndarray]) -> None:
         """Write per-env model parameters (see mujoco_cpu.PARAM_FIELDS) for envs `ids`."""
         ...

@@ -73,6 +73,11 @@ class MujocoCpuBackend:
         self.qpos[ids] = qpos
         self.qvel[ids] = qvel
 
+    def geom_positions(self, ids: np.ndarray, geoms: np.ndarray) -> np.ndarray:
+        """World positions (n, G, 3) of geoms in envs `ids` at their current qpos (runs kinematics only)."""
+        self._batch.forward(ids, stage=mujoco.mjtStage.mjSTAGE_POS)
+        return self._batch.bind("geom_xpos")[ids][:, geoms]
+
     def set_params(self, ids: np.ndarray, params: dict[str, np.ndarray]) -> None:
         for name, values in params.items():
             self._params[name][ids] = values

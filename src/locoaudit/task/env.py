@@ -8,13 +8,14 @@ Randomness comes from one `numpy.random.Generator` seeded by the caller.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
 
 from locoaudit.manifest.schema import Manifest
 from locoaudit.robots.build import BuiltModel, build_model
-from locoaudit.sim.mujoco_cpu import MujocoCpuBackend
+from locoaudit.sim.mujoco_cpu import PARAM_FIELDS, MujocoCpuBackend
 from locoaudit.task import commands as cmds
 from locoaudit.task import observations as obs_mod
 from locoaudit.task import randomization as rnd
@@ -26,6 +27,20 @@ from locoaudit.task.view import StepView
 from locoaudit.terrain import Curriculum
 
 GRAVITY_DIR = np.array([0.0, 0.0, -1.0])
+SPAWN_CLEARANCE = 0.02  # lowest foot above the ground at reset [m]
+_BUFFERS = (
+    "action",
+    "last_action",
+    "target",
+    "command",
+    "command_timer",
+    "episode_step",
+    "air_time",
+    "start_xy",
+    "friction",
+    "delay",
+    "push_timer",
+)
 
 
 @dataclass(frozen=True)
@@ -35,6 +50,7 @@ class StepResult:
     terminated: np.ndarray  # (N,) bool: failure (time-outs excluded)
     time_out: np.ndarray  # (N,) bool: episode length reached without failure
     contributions: dict[str, np.ndarray]  # term -> (N,) weighted contribution to this step's reward
+    tracking_error: np.ndarray  # (N, 2): |cmd_xy - v_xy| [m/s] and |cmd_yaw - w_z| [rad/s] in this step
     ended: EndedEpisodes  # episodes that ended in this step (possibly none)
 
 
@@ -107,12 +123,13 @@ class LocoEnv:
         time_out = (self.episode_step + 1 >= self.max_episode_steps) & ~terminated
         view = view.with_terminated(terminated)
         reward, contributions = self._rewards(view, failed)
+        tracking = _tracking_error(view, failed)
         self.book.add(reward, contributions)
         self.episode_step += 1
         self.last_action = self.action
         ended = self._finish_episodes(terminated | time_out, reasons, time_out)
         self._tick_commands_and_pushes()
-        return StepResult(self.observe(), reward, terminated, time_out, contributions, ended)
+        return StepResult(self.observe(), reward, terminated, time_out, contributions, tracking, ended)
 
     def _simulate(self) -> np.ndarray:
         """Apply joint targets with per-env delays over the substeps; returns the unstable mask."""
@@ -207,6 +224,7 @@ class LocoEnv:
         origins = self.curriculum.origins(ids) if self.curriculum is not None else np.zeros((len(ids), 3))
         qpos, qvel = rnd.sample_reset_state(m, self.built, origins, rng)
         self.backend.reset(ids, qpos, qvel)
+        self._lift_feet_to_ground(ids, origins[:, 2])
         params, friction = rnd.sample_params(m.randomization, self.built, self._nominal, len(ids), rng)
         self.backend.set_params(ids, params)
         self.friction[ids] = friction
@@ -220,6 +238,17 @@ class LocoEnv:
         self.last_action[ids] = 0.0
         self.target[ids] = self.default_joint_pos
         self.air_time[ids] = 0.0
+
+    def _lift_feet_to_ground(self, ids: np.ndarray, ground_z: np.ndarray) -> None:
+        """Shift spawned bodies vertically so the lowest foot starts SPAWN_CLEARANCE above the ground.
+
+        A fixed spawn height with randomized joint angles would start extended legs inside the
+        ground, and the penetration blows the contact solver up.
+        """
+        feet = self.backend.geom_positions(ids, self.built.foot_geoms)
+        radius = self.built.model.geom_size[self.built.foot_geoms, 0]
+        lowest = np.min(feet[:, :, 2] - radius, axis=1)
+        self.backend.qpos[ids, 2] += ground_z + SPAWN_CLEARANCE - lowest
 
     def _push_steps(self, n: int) -> np.ndarray:
         interval = self.manifest.randomization.push_interval
@@ -279,6 +308,47 @@ class LocoEnv:
     def obs_layout(self) -> dict[str, dict[str, slice]]:
         return obs_mod.layout(self.manifest.observations, self.obs_inputs())
 
+    # ------------------------------------------------------------ checkpoint
+    def state_dict(self) -> dict:
+        """Everything that affects the future: physics, per-env model fields, buffers, RNG, curriculum."""
+        ids = np.arange(self.num_envs)
+        return {
+            "buffers": {k: getattr(self, k).copy() for k in _BUFFERS},
+            "book": {
+                "length": self.book.length.copy(),
+                "ret": self.book.ret.copy(),
+                "term_sums": {k: v.copy() for k, v in self.book.term_sums.items()},
+            },
+            "physics": self.backend.get_state(ids),
+            "params": {name: self.backend.param(name).copy() for name in PARAM_FIELDS},
+            "rng": copy.deepcopy(self.rng.bit_generator.state),
+            "curriculum": None if self.curriculum is None else self.curriculum.state_dict(),
+            "nonfinite_resets": self.nonfinite_resets,
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore a state_dict taken from an env of the same manifest and num_envs."""
+        for key, value in state["buffers"].items():
+            getattr(self, key)[...] = value
+        self.book.length[:], self.book.ret[:] = state["book"]["length"], state["book"]["ret"]
+        for key, value in state["book"]["term_sums"].items():
+            self.book.term_sums[key][:] = value
+        ids = np.arange(self.num_envs)
+        self.backend.set_state(ids, state["physics"])
+        self.backend.set_params(ids, state["params"])
+        if self.curriculum is not None:
+            self.curriculum.load_state_dict(state["curriculum"])
+        self.rng.bit_generator.state = copy.deepcopy(state["rng"])
+        self.nonfinite_resets = state["nonfinite_resets"]
+
     def phase_entropy(self) -> float:
         """Normalised entropy of episode phases across envs (1 = fully desynchronised)."""
         return phase_entropy(self.episode_step, self.max_episode_steps)
+
+
+def _tracking_error(view: StepView, failed: np.ndarray) -> np.ndarray:
+    """(N, 2) planar-velocity and yaw-rate tracking errors; 0 for envs whose state blew up."""
+    with np.errstate(invalid="ignore"):
+        lin = np.linalg.norm(view.command[:, :2] - view.base_lin_vel[:, :2], axis=1)
+        yaw = np.abs(view.command[:, 2] - view.base_ang_vel[:, 2])
+    return np.where(failed[:, None], 0.0, np.stack([lin, yaw], axis=1))

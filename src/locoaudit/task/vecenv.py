@@ -39,6 +39,10 @@ class LocoVecEnv(VecEnv):
     def get_observations(self) -> TensorDict:
         return self._obs
 
+    def set_observations(self, obs: dict[str, np.ndarray]) -> None:
+        """Replace the current observations (used when restoring a checkpoint)."""
+        self._obs = self._to_tensordict(obs)
+
     def step(self, actions: torch.Tensor) -> tuple[TensorDict, torch.Tensor, torch.Tensor, dict]:
         result = self.env.step(actions.detach().cpu().numpy())
         self.last_result = result
