@@ -68,6 +68,31 @@ def _cmd_bench_throughput(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_train(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from locoaudit.manifest import load_manifest
+    from locoaudit.train import session
+
+    manifest = load_manifest(args.manifest) if args.manifest else None
+    if args.resume:
+        trainer = session.resume(Path(args.resume), manifest, args.force, args.device)
+        print(f"resuming {trainer.run_dir} at iteration {trainer.counters.iteration}", file=sys.stderr)
+    else:
+        if manifest is None:
+            raise LocoauditError("train: give a manifest (e.g. quadruped_flat) or --resume RUN_DIR")
+        trainer = session.start(
+            manifest, args.num_envs, args.seed, Path(args.out), args.device or "cpu", args.threads
+        )
+        print(f"run {trainer.run_dir}", file=sys.stderr)
+    result = session.run(trainer, args.iterations, quiet=args.quiet)
+    state = "stopped early" if result["stopped_early"] else "finished"
+    print(f"{state} at iteration {result['iteration']}; checkpoint {result['checkpoint']}")
+    print(f"metrics: {trainer.run_dir / session.METRICS}")
+    print(f"next: locoaudit train --resume {trainer.run_dir} --iterations N")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="locoaudit",
@@ -92,6 +117,31 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=_cmd_manifest_check)
     lst = msub.add_parser("list", help="list the shipped manifests")
     lst.set_defaults(func=_cmd_manifest_list)
+
+    train = verbs.add_parser(
+        "train",
+        help="train a policy with PPO (rsl-rl-lib) on the batched environment",
+        description="Train with rsl-rl-lib's PPO. Each run gets a new directory under --out holding the "
+        "frozen manifest, provenance (run.json), a per-iteration ledger (metrics.jsonl, TensorBoard) and "
+        "checkpoints. Ctrl-C saves a checkpoint and exits; --resume continues a run where it stopped.",
+    )
+    train.add_argument("manifest", nargs="?", help="manifest name or .toml path (optional with --resume)")
+    train.add_argument(
+        "--num-envs", type=_positive_int, default=1024, help="parallel environments (default 1024)"
+    )
+    train.add_argument(
+        "--iterations", type=_positive_int, default=300, help="PPO iterations to run (default 300)"
+    )
+    train.add_argument("--seed", type=int, default=1, help="seed for the env and the policy (default 1)")
+    train.add_argument("--out", default="runs", help="folder for run directories (default runs/)")
+    train.add_argument("--device", default=None, help="policy device: cpu (default) or cuda")
+    train.add_argument("--threads", type=int, default=None, help="physics threads (default: the manifest's)")
+    train.add_argument("--resume", metavar="RUN_DIR", help="continue this run from its latest checkpoint")
+    train.add_argument(
+        "--force", action="store_true", help="resume even if the manifest or code changed (recorded)"
+    )
+    train.add_argument("--quiet", action="store_true", help="no progress line")
+    train.set_defaults(func=_cmd_train)
 
     bench = verbs.add_parser("bench", help="benchmarks")
     bsub = bench.add_subparsers(dest="action", required=True, metavar="ACTION")

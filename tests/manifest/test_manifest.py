@@ -6,7 +6,14 @@ import pytest
 
 from locoaudit.cli import main
 from locoaudit.errors import ManifestError
-from locoaudit.manifest import canonical_json, load_manifest, manifest_from_dict, manifest_hash, shipped_names
+from locoaudit.manifest import (
+    canonical_json,
+    load_manifest,
+    manifest_from_canonical,
+    manifest_from_dict,
+    manifest_hash,
+    shipped_names,
+)
 
 MINIMAL = """
 name = "mini"
@@ -116,6 +123,13 @@ def test_cli_check_ok_json_and_error_exit_code(write_toml, capsys):
     assert main(["manifest", "check", str(bad)]) == 2
     err = capsys.readouterr().err.strip()
     assert err == f"locoaudit: error: {bad}: sim.decimation: 0 is out of range [1, 100]"
+
+
+def test_canonical_form_round_trips_for_every_shipped_manifest():
+    for name in shipped_names():
+        m = load_manifest(name)
+        again = manifest_from_canonical(json.loads(canonical_json(m)))
+        assert again == m and manifest_hash(again) == manifest_hash(m)
 
 
 def test_manifest_objects_are_frozen():

@@ -3,6 +3,7 @@
 from locoaudit.manifest.load import (
     canonical_json,
     load_manifest,
+    manifest_from_canonical,
     manifest_from_dict,
     manifest_hash,
     read_toml,
@@ -15,6 +16,7 @@ __all__ = [
     "Manifest",
     "canonical_json",
     "load_manifest",
+    "manifest_from_canonical",
     "manifest_from_dict",
     "manifest_hash",
     "read_toml",

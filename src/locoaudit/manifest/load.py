@@ -62,6 +62,16 @@ def manifest_from_dict(table: dict, source: str = "<dict>") -> Manifest:
     return manifest
 
 
+def manifest_from_canonical(plain: dict, source: str = "<canonical>") -> Manifest:
+    """Rebuild a Manifest from its canonical JSON form (term params are nested there, flat in TOML)."""
+    table = json.loads(json.dumps(plain))
+    for term in table.get("rewards", {}).get("terms", {}).values():
+        term.update(term.pop("params", {}))
+    for name, term in table.get("terminations", {}).get("terms", {}).items():
+        table["terminations"]["terms"][name] = dict(term.get("params", {}))
+    return manifest_from_dict(table, source)
+
+
 def _check_cross_fields(m: Manifest, source: str) -> None:
     """Constraints between sections that a single field cannot express."""
     if m.terrain.type == "grid" and not m.terrain.kinds:

@@ -159,6 +159,32 @@ class EpisodeSection:
 
 
 @dataclass(frozen=True)
+class PPOSection:
+    """rsl-rl-lib PPO hyperparameters and network shapes (hashed with the environment)."""
+
+    num_steps_per_env: int = spec(24, "horizon: policy steps per env per update", 1, 10000)
+    num_learning_epochs: int = spec(5, "passes over each batch", 1, 100)
+    num_mini_batches: int = spec(4, "minibatches per epoch", 1, 1024)
+    clip_param: float = spec(0.2, "PPO ratio clip", 0.0, 1.0)
+    gamma: float = spec(0.99, "discount", 0.0, 1.0)
+    lam: float = spec(0.95, "GAE lambda", 0.0, 1.0)
+    learning_rate: float = spec(1e-3, "Adam learning rate (initial, when adaptive)", 1e-7, 1.0)
+    schedule: str = spec(
+        "adaptive", "'adaptive' (KL-driven) or 'fixed' learning rate", choices=("adaptive", "fixed")
+    )
+    desired_kl: float = spec(0.01, "target KL for the adaptive schedule", 1e-6, 1.0)
+    entropy_coef: float = spec(0.01, "entropy bonus", 0.0, 1.0)
+    value_loss_coef: float = spec(1.0, "value loss weight", 0.0, 100.0)
+    max_grad_norm: float = spec(1.0, "gradient clip", 0.0, 1000.0)
+    actor_hidden_dims: tuple[int, ...] = spec((256, 128, 64), "actor MLP hidden sizes", 1, 8192)
+    critic_hidden_dims: tuple[int, ...] = spec((256, 128, 64), "critic MLP hidden sizes", 1, 8192)
+    activation: str = spec("elu", "hidden activation", choices=("elu", "relu", "tanh", "selu", "gelu"))
+    init_noise_std: float = spec(1.0, "initial action std", 1e-3, 10.0)
+    obs_normalization: bool = spec(True, "empirical observation normalisation (actor and critic)")
+    save_interval: int = spec(50, "iterations between checkpoints", 1, 100000)
+
+
+@dataclass(frozen=True)
 class Manifest:
     name: str = spec("unnamed", "manifest name")
     description: str = spec("", "free text")
@@ -171,6 +197,7 @@ class Manifest:
     rewards: RewardsSection = field(default_factory=RewardsSection)
     terminations: TerminationsSection = field(default_factory=TerminationsSection)
     episode: EpisodeSection = field(default_factory=EpisodeSection)
+    ppo: PPOSection = field(default_factory=PPOSection)
 
     @property
     def policy_dt(self) -> float:

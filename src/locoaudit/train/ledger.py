@@ -1,0 +1,81 @@
+"""The training ledger: one JSON record per iteration, accumulated from environment steps.
+
+Termination reasons are fractions of the episodes that ended in the iteration (they sum to 1
+over reasons, `time_out` included), never per-step rates. Reward terms are reported per episode
+(mean summed contribution over the episodes that ended; null when none did) and per second (mean
+contribution of every collected env-step divided by the step length). `reset.max_step_fraction`
+is the largest share of envs that reset on one step of the iteration: desynchronised resets keep
+it near 1/(episode steps), synchronised ones push it towards 1. `phase_entropy` (in the record)
+is the normalised entropy of episode phases (1 = evenly spread).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+import numpy as np
+
+from locoaudit.task.env import StepResult
+from locoaudit.task.terminations import TIME_OUT
+
+
+class IterationTracker:
+    """Accumulates StepResults of one iteration's rollout."""
+
+    def __init__(self, dt: float):
+        self.dt = dt
+        self.steps = 0
+        self.returns: list[np.ndarray] = []
+        self.lengths: list[np.ndarray] = []
+        self.term_sums: dict[str, list[np.ndarray]] = defaultdict(list)
+        self.reasons: Counter[str] = Counter()
+        self.reset_fractions: list[float] = []
+        self.step_sums: dict[str, float] = defaultdict(float)
+        self.tracking_sum = np.zeros(2)
+        self.tracking_count = 0
+
+    def add(self, result: StepResult) -> None:
+        self.steps += 1
+        n = len(result.reward)
+        ended = result.ended
+        self.reset_fractions.append(len(ended.env_ids) / n)
+        self.tracking_sum += result.tracking_error.sum(axis=0)
+        for name, values in result.contributions.items():
+            self.step_sums[name] += float(values.sum())
+        self.tracking_count += n
+        if len(ended.env_ids) == 0:
+            return
+        self.returns.append(ended.ret)
+        self.lengths.append(ended.length)
+        for name, values in ended.term_sums.items():
+            self.term_sums[name].append(values)
+        self.reasons.update(ended.reason.tolist())
+
+    def record(self) -> dict:
+        """Episode, reward-term, termination, reset and tracking statistics of the iteration."""
+        episodes = int(sum(self.reasons.values()))
+        lengths = np.concatenate(self.lengths) if self.lengths else np.zeros(0)
+        seconds = np.maximum(lengths, 1) * self.dt
+        samples = max(self.tracking_count, 1)
+        terms = {
+            name: {
+                "per_episode": float(np.concatenate(self.term_sums[name]).mean()) if episodes else None,
+                "per_second": total / samples / self.dt,
+            }
+            for name, total in self.step_sums.items()
+        }
+        failures = episodes - self.reasons.get(TIME_OUT, 0)
+        track = self.tracking_sum / samples
+        return {
+            "episodes": episodes,
+            "mean_episode_return": float(np.concatenate(self.returns).mean()) if episodes else None,
+            "mean_episode_length_s": float(seconds.mean()) if episodes else None,
+            "reward_terms": terms,
+            "terminations": {k: v / episodes for k, v in sorted(self.reasons.items())} if episodes else {},
+            "fall_fraction": failures / episodes if episodes else None,
+            "reset": {
+                "max_step_fraction": max(self.reset_fractions, default=0.0),
+                "mean_step_fraction": float(np.mean(self.reset_fractions)) if self.reset_fractions else 0.0,
+            },
+            "tracking": {"lin_vel_error": float(track[0]), "yaw_rate_error": float(track[1])},
+        }

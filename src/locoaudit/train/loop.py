@@ -1,0 +1,125 @@
+"""The training loop: collect, store, returns, update, log (rsl-rl-lib PPO inside).
+
+`Trainer` owns the env, the algorithm and the counters; `Trainer.iteration` is one pass of
+collect -> compute returns -> update -> ledger record, readable top to bottom.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from rsl_rl.algorithms import PPO
+
+from locoaudit.manifest import Manifest, manifest_hash
+from locoaudit.task.vecenv import LocoVecEnv
+from locoaudit.train import stats
+from locoaudit.train.checkpoint import save_checkpoint
+from locoaudit.train.ledger import IterationTracker
+from locoaudit.train.ppo import log_prob_of
+from locoaudit.train.rundir import code_version
+
+
+@dataclass
+class Counters:
+    iteration: int = 0  # completed iterations
+    samples: int = 0  # env transitions collected
+    updates: int = 0  # gradient steps taken
+    wall_clock_s: float = 0.0  # training time, summed over resumed sessions
+
+
+@dataclass
+class Trainer:
+    manifest: Manifest
+    env: LocoVecEnv
+    alg: PPO
+    run_dir: Path
+    counters: Counters = field(default_factory=Counters)
+
+    def iteration(self, stop_requested=lambda: False) -> dict[str, Any] | None:
+        """One PPO iteration; returns its ledger record, or None if a stop was requested mid-rollout."""
+        cfg, alg, env = self.manifest.ppo, self.alg, self.env
+        tracker = IterationTracker(env.env.dt)
+        start = time.perf_counter()
+        obs = env.get_observations()
+        with torch.inference_mode():
+            for _ in range(cfg.num_steps_per_env):
+                actions = alg.act(obs)
+                obs, rewards, dones, extras = env.step(actions)
+                alg.process_env_step(obs, rewards, dones, extras)
+                tracker.add(env.last_result)
+                if stop_requested():
+                    alg.storage.clear()
+                    alg.transition.clear()
+                    return None
+            collect_s = time.perf_counter() - start
+            alg.compute_returns(obs)
+        st = alg.storage
+        raw_advantages = st.returns - st.values  # before rsl-rl's normalisation
+        adv = stats.advantage_stats(raw_advantages)
+        explained = stats.explained_variance(st.values, st.returns)
+        batch_obs, batch_actions = st.observations.flatten(0, 1).clone(), st.actions.flatten(0, 1).clone()
+        old_log_prob = st.actions_log_prob.flatten(0, 1).squeeze(-1).clone()
+        update_start = time.perf_counter()
+        losses = alg.update()
+        update_s = time.perf_counter() - update_start
+        ratio = stats.ratio_stats(log_prob_of(alg, batch_obs, batch_actions), old_log_prob, cfg.clip_param)
+        return self._record(tracker, collect_s, update_s, adv, explained, ratio, losses)
+
+    def _record(self, tracker, collect_s, update_s, adv, explained, ratio, losses) -> dict[str, Any]:
+        cfg, c, env = self.manifest.ppo, self.counters, self.env
+        samples = env.num_envs * cfg.num_steps_per_env
+        c.iteration += 1
+        c.samples += samples
+        c.updates += cfg.num_learning_epochs * cfg.num_mini_batches
+        c.wall_clock_s += collect_s + update_s
+        curriculum = env.env.curriculum
+        return {
+            "iteration": c.iteration,
+            "samples": c.samples,
+            "updates": c.updates,
+            "wall_clock_s": c.wall_clock_s,
+            "collect_s": collect_s,
+            "update_s": update_s,
+            "env_steps_per_s": samples / collect_s,
+            **tracker.record(),
+            "advantage": adv,
+            "clip_fraction": ratio["clip_fraction"],
+            "approx_kl": ratio["approx_kl"],
+            "explained_variance": explained,
+            "learning_rate": self.alg.learning_rate,
+            "action_std": float(self.alg.get_policy().output_std.mean()),
+            "terrain_level": None if curriculum is None else curriculum.mean_level(),
+            "phase_entropy": env.env.phase_entropy(),
+            "nonfinite_resets": env.env.nonfinite_resets,
+            "losses": losses,
+        }
+
+    # ------------------------------------------------------------ checkpoint
+    def checkpoint_state(self) -> dict[str, Any]:
+        return {
+            "counters": vars(self.counters).copy(),
+            "alg": self.alg.save(),
+            "learning_rate": self.alg.learning_rate,
+            "torch_rng": torch.get_rng_state(),
+            "env": self.env.env.state_dict(),
+            "obs": {k: v.cpu().clone() for k, v in self.env.get_observations().items()},
+            "manifest_hash": manifest_hash(self.manifest),
+            "code": code_version(),
+        }
+
+    def save(self) -> Path:
+        return save_checkpoint(self.run_dir, self.checkpoint_state(), self.counters.iteration)
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Continue exactly where checkpoint_state left off."""
+        self.alg.load(state["alg"], None, strict=True)
+        self.alg.learning_rate = state["learning_rate"]
+        self.env.env.load_state_dict(state["env"])
+        self.env.set_observations({k: np.asarray(v) for k, v in state["obs"].items()})
+        self.counters = Counters(**state["counters"])
+        torch.set_rng_state(state["torch_rng"])

@@ -1,0 +1,66 @@
+"""Build rsl-rl-lib's PPO (algorithm, storage, models) from a manifest's [ppo] section."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+
+import torch
+from rsl_rl.algorithms import PPO
+
+from locoaudit.manifest.schema import PPOSection
+from locoaudit.task.vecenv import LocoVecEnv
+
+
+def rsl_rl_config(cfg: PPOSection) -> dict:
+    """The rsl-rl-lib 5.x train config for a [ppo] section (asymmetric actor-critic)."""
+    return {
+        "num_steps_per_env": cfg.num_steps_per_env,
+        "save_interval": cfg.save_interval,
+        "obs_groups": {"actor": ["actor"], "critic": ["critic"]},
+        "multi_gpu": None,
+        "algorithm": {
+            "class_name": "PPO",
+            "num_learning_epochs": cfg.num_learning_epochs,
+            "num_mini_batches": cfg.num_mini_batches,
+            "clip_param": cfg.clip_param,
+            "gamma": cfg.gamma,
+            "lam": cfg.lam,
+            "learning_rate": cfg.learning_rate,
+            "schedule": cfg.schedule,
+            "desired_kl": cfg.desired_kl,
+            "entropy_coef": cfg.entropy_coef,
+            "value_loss_coef": cfg.value_loss_coef,
+            "max_grad_norm": cfg.max_grad_norm,
+            "use_clipped_value_loss": True,
+        },
+        "actor": {
+            "class_name": "MLPModel",
+            "hidden_dims": list(cfg.actor_hidden_dims),
+            "activation": cfg.activation,
+            "obs_normalization": cfg.obs_normalization,
+            "distribution_cfg": {"class_name": "GaussianDistribution", "init_std": cfg.init_noise_std},
+        },
+        "critic": {
+            "class_name": "MLPModel",
+            "hidden_dims": list(cfg.critic_hidden_dims),
+            "activation": cfg.activation,
+            "obs_normalization": cfg.obs_normalization,
+        },
+    }
+
+
+def build_ppo(env: LocoVecEnv, cfg: PPOSection, device: str) -> tuple[PPO, str]:
+    """rsl-rl PPO with actor on the 'actor' group and critic on the 'critic' group, and its model summary."""
+    summary = io.StringIO()
+    with contextlib.redirect_stdout(summary):  # rsl-rl prints the models; keep them for the run directory
+        alg = PPO.construct_algorithm(env.get_observations().to(device), env, rsl_rl_config(cfg), device)
+    return alg, summary.getvalue()
+
+
+def log_prob_of(alg: PPO, obs, actions: torch.Tensor) -> torch.Tensor:
+    """Log-probability of stored actions under the current actor, without sampling (no RNG use)."""
+    actor = alg.get_policy()
+    with torch.inference_mode():
+        actor.distribution.update(actor.mlp(actor.get_latent(obs)))
+        return actor.distribution.log_prob(actions)

@@ -1,0 +1,140 @@
+"""Run directories: never overwritten, holding the frozen manifest, provenance, metrics and checkpoints.
+
+Layout of runs/<run_id>/:
+  manifest.json     canonical JSON of the frozen manifest (its sha256 is the manifest hash)
+  run.json          run id, manifest name and hash, seed, num_envs, device, code and library
+                    versions, machine, resume history
+  metrics.jsonl     one JSON object per training iteration (see train/ledger.py)
+  checkpoints/      model_<iteration>.pt and latest.pt, written atomically
+  models.txt        rsl-rl's model summary
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import secrets
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from locoaudit import __version__
+from locoaudit.errors import LocoauditError
+from locoaudit.manifest import Manifest, canonical_json, manifest_hash
+
+LIBRARIES = ("mujoco", "torch", "rsl-rl-lib", "numpy", "tensordict", "mujoco-menagerie")
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write via a temporary file and rename, so a crash never leaves a half-written file."""
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def atomic_write_json(path: Path, obj: Any) -> None:
+    atomic_write_bytes(path, (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode())
+
+
+def code_version() -> dict[str, Any]:
+    """Package version plus the git commit (and whether the tree is dirty) when run from a checkout."""
+    src = Path(__file__).resolve().parents[2]
+    info: dict[str, Any] = {"package": __version__, "git_commit": None, "git_dirty": None}
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=src, capture_output=True, text=True, timeout=5
+        )
+        if commit.returncode == 0:
+            info["git_commit"] = commit.stdout.strip()
+            status = subprocess.run(
+                ["git", "status", "--porcelain", "--untracked-files=no"],
+                cwd=src,
+                capture_output=True,
+                text=True,
+                timeout=5,
+            )
+            info["git_dirty"] = bool(status.stdout.strip())
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return info
+
+
+def library_versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for name in LIBRARIES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def machine(device: str) -> dict[str, Any]:
+    return {
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": sys.version.split()[0],
+        "device": device,
+    }
+
+
+def new_run_id(manifest: Manifest, seed: int) -> str:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+    return f"{manifest.name}-{stamp}-s{seed}-{secrets.token_hex(2)}"
+
+
+def create_run_dir(
+    out: Path, manifest: Manifest, seed: int, num_envs: int, device: str, threads: int
+) -> Path:
+    """Make a fresh run directory (never reusing one) and write manifest.json and run.json."""
+    out.mkdir(parents=True, exist_ok=True)
+    run_id = new_run_id(manifest, seed)
+    path = out / run_id
+    path.mkdir(exist_ok=False)
+    (path / "checkpoints").mkdir()
+    atomic_write_bytes(path / "manifest.json", canonical_json(manifest).encode())
+    record = {
+        "run_id": run_id,
+        "manifest_name": manifest.name,
+        "manifest_hash": manifest_hash(manifest),
+        "seed": seed,
+        "num_envs": num_envs,
+        "threads": threads,
+        "device": device,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "argv": sys.argv,
+        "code": code_version(),
+        "libraries": library_versions(),
+        "machine": machine(device),
+        "resumes": [],
+    }
+    atomic_write_json(path / "run.json", record)
+    return path
+
+
+def read_run(path: Path) -> dict[str, Any]:
+    """run.json of a run directory, with a clear error when it is not one."""
+    file = path / "run.json"
+    if not file.is_file():
+        raise LocoauditError(f"{path}: not a run directory (no run.json)")
+    try:
+        return json.loads(file.read_text())
+    except json.JSONDecodeError as exc:
+        raise LocoauditError(f"{file}: unreadable run record: {exc}") from None
+
+
+def load_run_manifest(path: Path) -> Manifest:
+    """The frozen manifest stored in a run directory."""
+    from locoaudit.manifest import manifest_from_canonical
+
+    file = path / "manifest.json"
+    if not file.is_file():
+        raise LocoauditError(f"{path}: run directory has no manifest.json")
+    return manifest_from_canonical(json.loads(file.read_text()), str(file))

@@ -1,0 +1,189 @@
+"""Start or resume a training run: run directory, progress line, JSONL / TensorBoard, Ctrl-C safety."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from locoaudit.errors import LocoauditError
+from locoaudit.manifest import Manifest, canonical_json, manifest_hash
+from locoaudit.task.env import LocoEnv
+from locoaudit.task.vecenv import LocoVecEnv
+from locoaudit.train.checkpoint import load_checkpoint
+from locoaudit.train.loop import Trainer
+from locoaudit.train.ppo import build_ppo
+from locoaudit.train.progress import Progress
+from locoaudit.train.rundir import (
+    atomic_write_bytes,
+    atomic_write_json,
+    code_version,
+    create_run_dir,
+    load_run_manifest,
+    read_run,
+)
+
+METRICS = "metrics.jsonl"
+
+
+def check_device(device: str) -> None:
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise LocoauditError(f"--device {device}: CUDA is not available on this machine (use --device cpu)")
+
+
+def _make_trainer(
+    manifest: Manifest, num_envs: int, seed: int, device: str, threads: int | None, run_dir: Path
+):
+    torch.manual_seed(seed)
+    env = LocoVecEnv(LocoEnv(manifest, num_envs, seed=seed, threads=threads), device=device)
+    alg, summary = build_ppo(env, manifest.ppo, device)
+    return Trainer(manifest, env, alg, run_dir), summary
+
+
+def start(
+    manifest: Manifest, num_envs: int, seed: int, out: Path, device: str, threads: int | None
+) -> Trainer:
+    """A new run: fresh directory, env and PPO (seeded), iteration 0."""
+    check_device(device)
+    nthread = manifest.sim.threads if threads is None else threads
+    trainer, summary = _make_trainer(manifest, num_envs, seed, device, threads, Path())
+    trainer.run_dir = create_run_dir(out, manifest, seed, num_envs, device, nthread)
+    atomic_write_bytes(trainer.run_dir / "models.txt", summary.encode())
+    return trainer
+
+
+def resume(run_dir: Path, manifest: Manifest | None, force: bool, device: str | None) -> Trainer:
+    """Continue a run from its latest checkpoint; refuse a changed manifest or code unless forced."""
+    record = read_run(run_dir)
+    stored = load_run_manifest(run_dir)
+    state = load_checkpoint(run_dir)
+    manifest = manifest or stored
+    mismatches = _mismatches(record, state, manifest)
+    if mismatches and not force:
+        raise LocoauditError(
+            f"{run_dir}: refusing to resume: {'; '.join(mismatches)} (use --force to override)"
+        )
+    device = device or record["device"]
+    check_device(device)
+    trainer, _ = _make_trainer(
+        manifest, record["num_envs"], record["seed"], device, record["threads"], run_dir
+    )
+    try:
+        trainer.restore(state)
+    except (KeyError, ValueError, RuntimeError) as exc:
+        raise LocoauditError(f"{run_dir}: checkpoint does not fit this manifest/code: {exc}") from None
+    _record_resume(run_dir, record, trainer, mismatches, force, manifest)
+    return trainer
+
+
+def _mismatches(record: dict, state: dict, manifest: Manifest) -> list[str]:
+    out = []
+    if manifest_hash(manifest) != state["manifest_hash"]:
+        out.append(f"manifest hash {manifest_hash(manifest)[:12]} != run's {state['manifest_hash'][:12]}")
+    now, then = code_version(), state["code"]
+    if (now["package"], now["git_commit"]) != (then["package"], then["git_commit"]):
+        out.append(
+            f"code {now['package']}@{now['git_commit']} != run's {then['package']}@{then['git_commit']}"
+        )
+    return out
+
+
+def _record_resume(run_dir: Path, record: dict, trainer: Trainer, mismatches, force: bool, manifest) -> None:
+    entry = {
+        "at_iteration": trainer.counters.iteration,
+        "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "code": code_version(),
+        "forced": bool(mismatches) and force,
+        "mismatches": mismatches,
+        "manifest_hash": manifest_hash(manifest),
+    }
+    if manifest_hash(manifest) != record["manifest_hash"]:
+        name = f"manifest-resumed-at-{trainer.counters.iteration}.json"
+        atomic_write_bytes(run_dir / name, canonical_json(manifest).encode())
+        entry["manifest_file"] = name
+    record["resumes"].append(entry)
+    atomic_write_json(run_dir / "run.json", record)
+
+
+@contextmanager
+def stop_on_sigint() -> Iterator[dict]:
+    """First Ctrl-C requests a clean stop (checkpoint, exit); a second one interrupts at once."""
+    flag = {"stop": False}
+
+    def handler(signum, frame):
+        if flag["stop"]:
+            raise KeyboardInterrupt
+        flag["stop"] = True
+        print("\nstopping after this step; saving a checkpoint (Ctrl-C again to abort)", file=sys.stderr)
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def run(trainer: Trainer, iterations: int, quiet: bool = False) -> dict[str, Any]:
+    """Train `iterations` more iterations; log each, checkpoint periodically and at the end or on Ctrl-C."""
+    target = trainer.counters.iteration + iterations
+    save_every = trainer.manifest.ppo.save_interval
+    writer = _tensorboard(trainer.run_dir)
+    progress = Progress(trainer.counters.iteration, target, disable=quiet)
+    last: dict[str, Any] = {}
+    with stop_on_sigint() as flag, open(trainer.run_dir / METRICS, "a") as log:
+        while trainer.counters.iteration < target:
+            record = trainer.iteration(stop_requested=lambda: flag["stop"])
+            if record is None:
+                break
+            last = record
+            log.write(json.dumps(record) + "\n")
+            log.flush()
+            _tensorboard_write(writer, record)
+            progress.update(record)
+            if record["iteration"] % save_every == 0:
+                trainer.save()
+            if flag["stop"]:
+                break
+        path = trainer.save()
+    progress.close()
+    if writer is not None:
+        writer.close()
+    return {
+        "stopped_early": flag["stop"],
+        "iteration": trainer.counters.iteration,
+        "checkpoint": str(path),
+        "last": last,
+    }
+
+
+def _tensorboard(run_dir: Path):
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:  # tensorboard is optional; metrics.jsonl always has everything
+        return None
+    return SummaryWriter(log_dir=str(run_dir / "tensorboard"))
+
+
+def flatten(record: dict, prefix: str = "") -> dict[str, float]:
+    """Numeric leaves of a nested record as {'a/b': value}."""
+    out: dict[str, float] = {}
+    for key, value in record.items():
+        if isinstance(value, dict):
+            out.update(flatten(value, f"{prefix}{key}/"))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[f"{prefix}{key}"] = float(value)
+    return out
+
+
+def _tensorboard_write(writer, record: dict) -> None:
+    if writer is None:
+        return
+    for name, value in flatten(record).items():
+        writer.add_scalar(name, value, record["iteration"])

@@ -1,0 +1,44 @@
+import dataclasses
+from importlib import resources
+
+import pytest
+
+from locoaudit.manifest import load_manifest
+
+TINY_EDITS = [
+    ("num_steps_per_env = 24", "num_steps_per_env = 8"),
+    ("num_mini_batches = 4", "num_mini_batches = 2"),
+    ("num_learning_epochs = 5", "num_learning_epochs = 2"),
+    ("actor_hidden_dims = [256, 128, 64]", "actor_hidden_dims = [32, 32]"),
+    ("critic_hidden_dims = [256, 128, 64]", "critic_hidden_dims = [32, 32]"),
+    ("save_interval = 50", "save_interval = 2"),
+    ("threads = 2", "threads = 1"),
+]
+
+
+@pytest.fixture(scope="session")
+def tiny_manifest():
+    """quadruped_flat with a short horizon and small networks: well under a second per iteration."""
+    m = load_manifest("quadruped_flat")
+    ppo = dataclasses.replace(
+        m.ppo,
+        num_steps_per_env=8,
+        num_mini_batches=2,
+        num_learning_epochs=2,
+        actor_hidden_dims=(32, 32),
+        critic_hidden_dims=(32, 32),
+        save_interval=2,
+    )
+    return dataclasses.replace(m, ppo=ppo, sim=dataclasses.replace(m.sim, threads=1))
+
+
+@pytest.fixture
+def tiny_toml(tmp_path):
+    """The same tiny configuration as a TOML file, for command-line tests."""
+    text = resources.files("locoaudit.manifests").joinpath("quadruped_flat.toml").read_text()
+    for old, new in TINY_EDITS:
+        assert old in text
+        text = text.replace(old, new)
+    path = tmp_path / "tiny.toml"
+    path.write_text(text)
+    return path
