@@ -145,3 +145,27 @@ def test_observation_layout(manifest):
 def test_num_envs_must_be_positive(manifest):
     with pytest.raises(ValueError, match="positive"):
         LocoEnv(manifest, 0, seed=0)
+
+
+def test_an_env_computes_the_same_bits_alone_as_in_a_batch(manifest):
+    """Replays run one env alone: its physics and every reward term must not depend on the batch size."""
+    from locoaudit.sim.mujoco_cpu import PARAM_FIELDS
+    from locoaudit.task.env import STATE_BUFFERS
+
+    big = LocoEnv(manifest, 8, seed=0, threads=2)
+    one = LocoEnv(manifest, 1, seed=5, threads=1)
+    one.backend.set_state(np.array([0]), big.backend.get_state(np.array([3])))
+    one.backend.set_params(np.array([0]), {k: big.backend.param(k)[3:4] for k in PARAM_FIELDS})
+    for key in STATE_BUFFERS:
+        getattr(one, key)[0] = getattr(big, key)[3]
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        actions = rng.uniform(-1, 1, (8, big.num_actions))
+        one.command[0] = big.command[3]
+        rb, ro = big.step(actions), one.step(actions[3:4])
+        if rb.terminated[3] or rb.time_out[3]:
+            break
+        np.testing.assert_array_equal(big.backend.qpos[3], one.backend.qpos[0])
+        for name, value in rb.contributions.items():
+            assert value[3] == ro.contributions[name][0], name
+        assert rb.reward[3] == ro.reward[0]

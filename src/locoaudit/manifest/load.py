@@ -18,13 +18,15 @@ from locoaudit.manifest.validate import Context, build
 PACKAGE_MANIFESTS = "locoaudit.manifests"
 
 
-def shipped_names() -> list[str]:
-    """Names of the manifests shipped inside the package."""
-    root = resources.files(PACKAGE_MANIFESTS)
+def shipped_names(package: str = PACKAGE_MANIFESTS) -> list[str]:
+    """Names of the TOML files shipped inside a package folder (manifests by default)."""
+    root = resources.files(package)
     return sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".toml"))
 
 
-def read_toml(name_or_path: str | Path, kind: str = "manifest") -> tuple[dict, str]:
+def read_toml(
+    name_or_path: str | Path, kind: str = "manifest", package: str = PACKAGE_MANIFESTS
+) -> tuple[dict, str]:
     """Parse a shipped name or a path; returns (table, source label used in error messages)."""
     path = Path(name_or_path)
     if path.suffix == ".toml" or path.exists():
@@ -33,13 +35,13 @@ def read_toml(name_or_path: str | Path, kind: str = "manifest") -> tuple[dict, s
             raise ManifestError(source, "", f"{kind} file not found")
         text = path.read_text(encoding="utf-8")
     else:
-        names = shipped_names()
+        names = shipped_names(package)
         if str(name_or_path) not in names:
             raise ManifestError(
                 str(name_or_path), "", f"no such {kind} file or shipped name (shipped: {', '.join(names)})"
             )
         source = f"{name_or_path}.toml"
-        text = resources.files(PACKAGE_MANIFESTS).joinpath(source).read_text(encoding="utf-8")
+        text = resources.files(package).joinpath(source).read_text(encoding="utf-8")
     try:
         return tomllib.loads(text), source
     except tomllib.TOMLDecodeError as exc:

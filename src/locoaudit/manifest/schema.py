@@ -38,6 +38,9 @@ class RobotSection:
     kd: float = spec(0.5, "PD damping of the position actuators [N m s/rad]", 0.0, 100.0)
     action_scale: float = spec(0.25, "joint target = default + action_scale * action [rad]", 0.0, 2.0)
     action_clip: float = spec(100.0, "actions are clipped to [-action_clip, action_clip]", 0.0, 1e6)
+    joint_damping: float = spec(0.01, "passive damping of every actuated joint [N m s/rad]", 0.0, 100.0)
+    joint_frictionloss: float = spec(0.2, "dry friction of every actuated joint [N m]", 0.0, 100.0)
+    joint_armature: float = spec(0.01, "reflected rotor inertia of every actuated joint [kg m^2]", 0.0, 10.0)
     collision: str = spec(
         "feet_only",
         "ground contacts: 'feet_only' (feet + undesired + termination bodies) or 'all'",

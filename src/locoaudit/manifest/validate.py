@@ -89,6 +89,8 @@ def _tuple(args: tuple, fld: dataclasses.Field, value: Any, path: str, ctx: Cont
     if not variadic and len(value) != len(args):
         raise ctx.fail(path, f"expected a list of {len(args)} values, got {len(value)}")
     types = [args[0]] * len(value) if variadic else list(args)
+    if variadic and dataclasses.is_dataclass(args[0]):  # an array of tables, e.g. [[cells]]
+        return tuple(build(args[0], v, f"{path}[{i}]", ctx) for i, v in enumerate(value))
     out = tuple(
         _scalar(t, fld, v, f"{path}[{i}]", ctx) for i, (t, v) in enumerate(zip(types, value, strict=True))
     )

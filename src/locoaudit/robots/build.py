@@ -94,7 +94,16 @@ def _set_collisions(spec: mujoco.MjSpec, robot: RobotAdapter, cfg: RobotSection)
 
 
 def _set_actuators(spec: mujoco.MjSpec, robot: RobotAdapter, cfg: RobotSection) -> None:
-    """PD position servos: force = kp (target - q) - kd qdot, clamped to the robot's force range."""
+    """PD position servos: force = kp (target - q) - kd qdot, clamped to the robot's force range.
+
+    Passive joint damping, friction and armature come from the manifest too: Menagerie's Go1 ships
+    damping 2 N m s/rad (tuned for kp 100), which at legged_gym-style gains (kp 20) leaves the
+    legs too sluggish to step.
+    """
+    for name in robot.joints:
+        joint = spec.joint(name)
+        joint.damping = [cfg.joint_damping, 0.0, 0.0]  # MuJoCo 4: linear term of the damping polynomial
+        joint.frictionloss, joint.armature = cfg.joint_frictionloss, cfg.joint_armature
     for act in spec.actuators:
         act.gainprm[0] = cfg.kp
         act.biasprm[0], act.biasprm[1], act.biasprm[2] = 0.0, -cfg.kp, -cfg.kd

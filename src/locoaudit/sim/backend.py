@@ -35,6 +35,10 @@ class Backend(Protocol):
         """World positions (n, G, 3) of geoms in envs `ids` at their current qpos."""
         ...
 
+    def feet_xy(self, geoms: np.ndarray) -> np.ndarray:
+        """(N, G, 2) horizontal positions of geoms after the last step."""
+        ...
+
     def set_params(self, ids: np.ndarray, params: dict[str, np.ndarray]) -> None:
         """Write per-env model parameters (see mujoco_cpu.PARAM_FIELDS) for envs `ids`."""
         ...

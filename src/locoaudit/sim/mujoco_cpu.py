@@ -78,6 +78,10 @@ class MujocoCpuBackend:
         self._batch.forward(ids, stage=mujoco.mjtStage.mjSTAGE_POS)
         return self._batch.bind("geom_xpos")[ids][:, geoms]
 
+    def feet_xy(self, geoms: np.ndarray) -> np.ndarray:
+        """(N, G, 2) horizontal positions of geoms from the last substep (binds geom_xpos on first use)."""
+        return self._batch.bind("geom_xpos")[:, geoms, :2].copy()
+
     def set_params(self, ids: np.ndarray, params: dict[str, np.ndarray]) -> None:
         for name, values in params.items():
             self._params[name][ids] = values

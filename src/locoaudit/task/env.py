@@ -22,13 +22,14 @@ from locoaudit.task import randomization as rnd
 from locoaudit.task.episodes import EndedEpisodes, EpisodeBook, phase_entropy
 from locoaudit.task.kinematics import rotate_inverse, yaw_of
 from locoaudit.task.rewards import REWARDS
+from locoaudit.task.rowops import row_norm
 from locoaudit.task.terminations import NON_FINITE, TERMINATIONS, TIME_OUT
 from locoaudit.task.view import StepView
 from locoaudit.terrain import Curriculum
 
 GRAVITY_DIR = np.array([0.0, 0.0, -1.0])
 SPAWN_CLEARANCE = 0.02  # lowest foot above the ground at reset [m]
-_BUFFERS = (
+STATE_BUFFERS = (  # per-env task state besides physics: checkpoints and traces carry these
     "action",
     "last_action",
     "target",
@@ -40,6 +41,7 @@ _BUFFERS = (
     "friction",
     "delay",
     "push_timer",
+    "last_joint_vel",
 )
 
 
@@ -98,6 +100,7 @@ class LocoEnv:
         self.command_timer = np.zeros(n, dtype=np.int64)
         self.episode_step = np.zeros(n, dtype=np.int64)
         self.air_time = np.zeros((n, f))
+        self.last_joint_vel = np.zeros((n, j))
         self.start_xy = np.zeros((n, 2))
         self.friction = np.zeros(n)
         self.delay = np.zeros(n, dtype=np.int64)
@@ -125,6 +128,7 @@ class LocoEnv:
         reward, contributions = self._rewards(view, failed)
         tracking = _tracking_error(view, failed)
         self.book.add(reward, contributions)
+        self.last_joint_vel = view.joint_vel
         self.episode_step += 1
         self.last_action = self.action
         ended = self._finish_episodes(terminated | time_out, reasons, time_out)
@@ -148,6 +152,7 @@ class LocoEnv:
         qpos, qvel = b.qpos, b.qvel
         quat = qpos[:, 3:7]
         sensors = b.sensordata
+        joint_vel = qvel[:, built.dof_joints]
         contact = sensors[:, built.sensor_feet] > 0
         self.air_time += self.dt
         first_contact = contact & (self.air_time > self.dt)
@@ -161,8 +166,8 @@ class LocoEnv:
             projected_gravity=rotate_inverse(quat, GRAVITY_DIR),
             base_height=qpos[:, 2] - self.ground_height(qpos[:, 0], qpos[:, 1]),
             joint_pos=qpos[:, built.qpos_joints],
-            joint_vel=qvel[:, built.dof_joints],
-            joint_acc=b.qacc[:, built.dof_joints],
+            joint_vel=joint_vel,
+            joint_acc=(joint_vel - self.last_joint_vel) / self.dt,
             joint_torque=b.actuator_force[:, built.actuators],
             default_joint_pos=self.default_joint_pos,
             action=self.action,
@@ -198,7 +203,9 @@ class LocoEnv:
             for name, fn, weight, params in self._reward_terms:
                 value = weight * scale * fn(view, **params)
                 contributions[name] = np.where(failed, 0.0, value)
-        reward = np.sum(list(contributions.values()), axis=0)
+        reward = np.zeros(self.num_envs)
+        for value in contributions.values():  # a fixed order per env: identical in a batch of 1 or N (replay)
+            reward += value
         if self.manifest.rewards.only_positive:
             reward = np.clip(reward, 0.0, None)
         return reward, contributions
@@ -207,10 +214,10 @@ class LocoEnv:
         ids = np.flatnonzero(done)
         reasons = reasons.copy()
         reasons[time_out] = TIME_OUT
-        ended = self.book.flush(ids, reasons[ids].astype(str))
+        xy = np.nan_to_num(self.backend.qpos[ids, :2])
+        ended = self.book.flush(ids, reasons[ids].astype(str), xy)
         if self.curriculum is not None and len(ids) and self.manifest.terrain.curriculum:
-            xy = self.backend.qpos[ids, :2]
-            walked = np.linalg.norm(np.nan_to_num(xy) - self.start_xy[ids], axis=1)
+            walked = np.linalg.norm(xy - self.start_xy[ids], axis=1)
             commanded = np.linalg.norm(self.command[ids, :2], axis=1) * ended.length * self.dt
             self.curriculum.update(ids, walked, commanded)
         self._reset(ids)
@@ -238,6 +245,7 @@ class LocoEnv:
         self.last_action[ids] = 0.0
         self.target[ids] = self.default_joint_pos
         self.air_time[ids] = 0.0
+        self.last_joint_vel[ids] = qvel[:, self.built.dof_joints]
 
     def _lift_feet_to_ground(self, ids: np.ndarray, ground_z: np.ndarray) -> None:
         """Shift spawned bodies vertically so the lowest foot starts SPAWN_CLEARANCE above the ground.
@@ -313,7 +321,7 @@ class LocoEnv:
         """Everything that affects the future: physics, per-env model fields, buffers, RNG, curriculum."""
         ids = np.arange(self.num_envs)
         return {
-            "buffers": {k: getattr(self, k).copy() for k in _BUFFERS},
+            "buffers": {k: getattr(self, k).copy() for k in STATE_BUFFERS},
             "book": {
                 "length": self.book.length.copy(),
                 "ret": self.book.ret.copy(),
@@ -349,6 +357,6 @@ class LocoEnv:
 def _tracking_error(view: StepView, failed: np.ndarray) -> np.ndarray:
     """(N, 2) planar-velocity and yaw-rate tracking errors; 0 for envs whose state blew up."""
     with np.errstate(invalid="ignore"):
-        lin = np.linalg.norm(view.command[:, :2] - view.base_lin_vel[:, :2], axis=1)
+        lin = row_norm(view.command[:, :2] - view.base_lin_vel[:, :2])
         yaw = np.abs(view.command[:, 2] - view.base_ang_vel[:, 2])
     return np.where(failed[:, None], 0.0, np.stack([lin, yaw], axis=1))

@@ -16,6 +16,7 @@ class EndedEpisodes:
     ret: np.ndarray  # (n,) undiscounted return
     term_sums: dict[str, np.ndarray]  # term -> (n,) summed weighted contribution
     reason: np.ndarray  # (n,) str: termination reason or time_out
+    final_xy: np.ndarray  # (n, 2) base position at the end, before the reset
 
 
 class EpisodeBook:
@@ -32,9 +33,10 @@ class EpisodeBook:
         for name, value in contributions.items():
             self.term_sums[name] += value
 
-    def flush(self, ids: np.ndarray, reason: np.ndarray) -> EndedEpisodes:
+    def flush(self, ids: np.ndarray, reason: np.ndarray, final_xy: np.ndarray) -> EndedEpisodes:
         ended = EndedEpisodes(
             env_ids=ids,
+            final_xy=final_xy,
             length=self.length[ids].copy(),
             ret=self.ret[ids].copy(),
             term_sums={k: v[ids].copy() for k, v in self.term_sums.items()},

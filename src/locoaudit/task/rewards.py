@@ -11,12 +11,13 @@ from collections.abc import Callable
 
 import numpy as np
 
+from locoaudit.task.rowops import row_norm, row_sum
 from locoaudit.task.view import StepView
 
 
 def track_lin_vel_xy(v: StepView, *, std: float = 0.5) -> np.ndarray:
     """exp(-|v_xy - cmd_xy|^2 / std^2): planar velocity tracking in the body frame."""
-    err = np.sum(np.square(v.command[:, :2] - v.base_lin_vel[:, :2]), axis=1)
+    err = row_sum(np.square(v.command[:, :2] - v.base_lin_vel[:, :2]))
     return np.exp(-err / std**2)
 
 
@@ -33,38 +34,38 @@ def lin_vel_z_l2(v: StepView) -> np.ndarray:
 
 def ang_vel_xy_l2(v: StepView) -> np.ndarray:
     """Squared roll and pitch rates."""
-    return np.sum(np.square(v.base_ang_vel[:, :2]), axis=1)
+    return row_sum(np.square(v.base_ang_vel[:, :2]))
 
 
 def joint_torques_l2(v: StepView) -> np.ndarray:
     """Sum of squared actuator torques."""
-    return np.sum(np.square(v.joint_torque), axis=1)
+    return row_sum(np.square(v.joint_torque))
 
 
 def joint_acc_l2(v: StepView) -> np.ndarray:
     """Sum of squared joint accelerations."""
-    return np.sum(np.square(v.joint_acc), axis=1)
+    return row_sum(np.square(v.joint_acc))
 
 
 def action_rate_l2(v: StepView) -> np.ndarray:
     """Sum of squared changes of the action between consecutive steps."""
-    return np.sum(np.square(v.action - v.last_action), axis=1)
+    return row_sum(np.square(v.action - v.last_action))
 
 
 def feet_air_time(v: StepView, *, threshold: float = 0.5, min_command: float = 0.1) -> np.ndarray:
     """Sum over touchdowns of (air time - threshold), while the planar command exceeds min_command."""
-    gain = np.sum((v.foot_air_time - threshold) * v.first_contact, axis=1)
-    return gain * (np.linalg.norm(v.command[:, :2], axis=1) > min_command)
+    gain = row_sum((v.foot_air_time - threshold) * v.first_contact)
+    return gain * (row_norm(v.command[:, :2]) > min_command)
 
 
 def undesired_contacts(v: StepView) -> np.ndarray:
     """Number of undesired-contact bodies touching the ground."""
-    return np.sum(v.undesired_contact, axis=1).astype(np.float64)
+    return row_sum(v.undesired_contact).astype(np.float64)
 
 
 def flat_orientation_l2(v: StepView) -> np.ndarray:
     """Squared horizontal components of gravity in the body frame (tilt)."""
-    return np.sum(np.square(v.projected_gravity[:, :2]), axis=1)
+    return row_sum(np.square(v.projected_gravity[:, :2]))
 
 
 def base_height_l2(v: StepView, *, target: float = 0.3) -> np.ndarray:
@@ -80,13 +81,13 @@ def base_height(v: StepView) -> np.ndarray:
 def joint_pos_limits(v: StepView, *, lower: float = -1e9, upper: float = 1e9) -> np.ndarray:
     """Sum of joint-offset excursions beyond [lower, upper] around the default pose."""
     offset = v.joint_pos - v.default_joint_pos
-    return np.sum(np.clip(lower - offset, 0, None) + np.clip(offset - upper, 0, None), axis=1)
+    return row_sum(np.clip(lower - offset, 0, None) + np.clip(offset - upper, 0, None))
 
 
 def stand_still(v: StepView, *, min_command: float = 0.1) -> np.ndarray:
     """Joint offsets from the default pose while the planar command is below min_command."""
-    still = np.linalg.norm(v.command[:, :2], axis=1) < min_command
-    return np.sum(np.abs(v.joint_pos - v.default_joint_pos), axis=1) * still
+    still = row_norm(v.command[:, :2]) < min_command
+    return row_sum(np.abs(v.joint_pos - v.default_joint_pos)) * still
 
 
 def termination(v: StepView) -> np.ndarray:
