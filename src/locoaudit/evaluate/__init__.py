@@ -1,0 +1,1 @@
+"""Evaluation: deterministic batched rollouts, metrics, held-out panels."""

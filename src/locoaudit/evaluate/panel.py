@@ -1,0 +1,111 @@
+"""Evaluation panels: TOML files of cells (terrain x disturbance), validated and hashed like manifests.
+
+A cell's disturbances use sentinels for "as trained" so every field has a plain TOML value:
+friction = 0 keeps the nominal friction, actuator_delay = -1 the training minimum, push.velocity = 0
+means no push, sensor.terms = [] no corruption.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from locoaudit.errors import ManifestError
+from locoaudit.manifest.load import read_toml, to_plain
+from locoaudit.manifest.schema import spec
+from locoaudit.manifest.validate import Context, build
+
+
+@dataclass(frozen=True)
+class TerrainCell:
+    type: str = spec("plane", "'plane' or 'grid'", choices=("plane", "grid"))
+    kinds: tuple[str, ...] = spec((), "terrain kinds (grid), one column each")
+    seeds: tuple[int, ...] = spec(
+        (), "terrain generator seeds (grid); episodes are spread over them", 0, 2**31 - 1
+    )
+    difficulty: float = spec(0.5, "difficulty of every tile", 0.0, 1.0)
+    tile_size: float = spec(8.0, "tile edge [m]", 1.0, 100.0)
+    resolution: float = spec(0.1, "heightfield sample spacing [m]", 0.01, 1.0)
+
+
+@dataclass(frozen=True)
+class PushCell:
+    velocity: float = spec(0.0, "horizontal base-velocity change [m/s] (0 = no push)", 0.0, 20.0)
+    time_s: float = spec(5.0, "time of the push after the episode start [s]", 0.0, 1e4)
+    direction_deg: float = spec(
+        -1.0, "push direction in the world frame; -1 = random per episode", -1.0, 360.0
+    )
+
+
+@dataclass(frozen=True)
+class PayloadCell:
+    mass: float = spec(0.0, "mass added to the base [kg]", -100.0, 100.0)
+    offset: tuple[float, float, float] = spec(
+        (0.0, 0.0, 0.0), "shift of the base centre of mass [m]", -1.0, 1.0
+    )
+
+
+@dataclass(frozen=True)
+class SensorCell:
+    terms: tuple[str, ...] = spec((), "actor observation terms to corrupt (e.g. base_ang_vel, joint_vel)")
+    noise: float = spec(0.0, "extra uniform noise half-width", 0.0, 1000.0)
+    bias: float = spec(0.0, "constant offset added", -1000.0, 1000.0)
+    dropout: float = spec(0.0, "probability that an element reads 0 in a step", 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class Cell:
+    name: str = spec("cell", "cell name, unique in the panel")
+    terrain: TerrainCell = field(default_factory=TerrainCell)
+    push: PushCell = field(default_factory=PushCell)
+    payload: PayloadCell = field(default_factory=PayloadCell)
+    friction: float = spec(0.0, "foot friction coefficient (0 = nominal)", 0.0, 10.0)
+    motor_strength: float = spec(1.0, "scale of actuator gains", 0.0, 10.0)
+    actuator_delay: int = spec(-1, "action delay in physics steps (-1 = training minimum)", -1, 100)
+    sensor: SensorCell = field(default_factory=SensorCell)
+
+
+@dataclass(frozen=True)
+class Panel:
+    name: str = spec("panel", "panel name")
+    description: str = spec("", "free text")
+    episodes: int = spec(64, "episodes per cell", 1, 100000)
+    seed: int = spec(1000, "evaluation seed (initial states, commands, noise, push directions)", 0, 2**31 - 1)
+    episode_s: float = spec(20.0, "episode length [s]", 0.1, 1e4)
+    recovery_window_s: float = spec(
+        2.0, "a push is recovered if the robot has not fallen this long after it", 0.0, 1e3
+    )
+    cells: tuple[Cell, ...] = spec((), "the cells")
+
+
+def load_panel(name_or_path: str) -> Panel:
+    """Load, validate and freeze a panel (shipped name or .toml path)."""
+    from locoaudit.task.observations import NOISY_TERMS
+    from locoaudit.terrain import KINDS
+
+    table, source = read_toml(name_or_path, kind="panel", package="locoaudit.panels")
+    panel = build(Panel, table, "", Context(source, {}, {}))
+    if not panel.cells:
+        raise ManifestError(source, "cells", "a panel needs at least one [[cells]] table")
+    names = [c.name for c in panel.cells]
+    for i, cell in enumerate(panel.cells):
+        key = f"cells[{i}]"
+        if cell.name in names[:i]:
+            raise ManifestError(source, f"{key}.name", f"duplicate cell name {cell.name!r}")
+        bad = [k for k in cell.terrain.kinds if k not in KINDS]
+        if bad:
+            raise ManifestError(source, f"{key}.terrain.kinds", f"unknown terrain kind {bad[0]!r}")
+        if cell.terrain.type == "grid" and not (cell.terrain.kinds and cell.terrain.seeds):
+            raise ManifestError(source, f"{key}.terrain", "a grid cell needs kinds and seeds")
+        observable = (*NOISY_TERMS, "command", "last_action")
+        bad = [t for t in cell.sensor.terms if t not in observable]
+        if bad:
+            raise ManifestError(source, f"{key}.sensor.terms", f"unknown observation term {bad[0]!r}")
+    return panel
+
+
+def panel_hash(panel: Panel) -> str:
+    """sha256 of the panel's canonical JSON."""
+    text = json.dumps(to_plain(panel), sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode()).hexdigest()

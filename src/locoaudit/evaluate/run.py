@@ -1,0 +1,163 @@
+"""`locoaudit eval`: evaluate a run's policy on a panel, write results and failure traces."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+
+from locoaudit.errors import LocoauditError
+from locoaudit.evaluate import conditions, engine, metrics
+from locoaudit.evaluate.panel import Panel, load_panel, panel_hash
+from locoaudit.evaluate.rollout import torch_policy
+from locoaudit.manifest import canonical_json, manifest_hash
+from locoaudit.traces.format import write_trace
+from locoaudit.train.policy import load_policy
+from locoaudit.train.rundir import atomic_write_json
+
+
+def check_held_out(manifest, panel: Panel, allow_overlap: bool) -> bool:
+    """True when every cell is held out; raises unless --allow-overlap otherwise."""
+    problems = [f"{c.name}: {why}" for c in panel.cells for why in conditions.overlaps(manifest, c)]
+    if problems and not allow_overlap:
+        shown = "; ".join(problems[:3]) + ("; ..." if len(problems) > 3 else "")
+        raise LocoauditError(
+            f"panel {panel.name!r} overlaps the run's training manifest ({shown}); "
+            "use --allow-overlap to evaluate anyway (results marked held_out: false)"
+        )
+    return not problems
+
+
+def evaluate_run(
+    run_dir: Path,
+    panel_name: str,
+    episodes: int | None = None,
+    seed: int | None = None,
+    allow_overlap: bool = False,
+    threads: int | None = None,
+    progress=None,
+    transfer: bool = False,
+) -> tuple[dict, Path]:
+    """Evaluate, write evaluations/<panel>-<hash12>-s<seed>.json (never overwriting) and traces."""
+    loaded = load_policy(run_dir)
+    panel = load_panel(panel_name)
+    held_out = check_held_out(loaded.manifest, panel, allow_overlap)
+    seed = panel.seed if seed is None else seed
+    phash = panel_hash(panel)
+    out_dir = run_dir / "evaluations"
+    stem = f"{panel.name}-{phash[:12]}-s{seed}" + ("-transfer" if transfer else "")
+    path = _fresh_path(out_dir, stem)
+    trace_dir = out_dir / "traces" / path.stem
+    policy = torch_policy(loaded.actor)
+    batches = conditions.plan_batches(loaded.manifest, panel, episodes, transfer)
+    tables: dict[int, list] = {i: [] for i in range(len(panel.cells))}
+    traces, steps, seconds = [], 0, 0.0
+    for k, batch in enumerate(batches):
+        batch_seed = int(np.random.SeedSequence([seed, k]).generate_state(1)[0])
+        log = engine.run_batch(batch, panel, policy, batch_seed, threads)
+        table = metrics.episode_table(log, batch.manifest.policy_dt, _masses(log), panel.recovery_window_s)
+        for cell_index, first, n in batch.slices:
+            tables[cell_index].append({key: v[first : first + n] for key, v in table.items()})
+        header = {
+            "run_id": loaded.run_id,
+            "panel": panel.name,
+            "panel_hash": phash,
+            "seed": batch_seed,
+            "training_manifest_hash": manifest_hash(loaded.manifest),
+        }
+        traces += _write_traces(trace_dir, batch, panel, log, header)
+        steps += int(log.steps.sum())
+        seconds += steps / max(log.env_steps_per_s, 1e-9) if log.env_steps_per_s else 0.0
+        if progress:
+            progress(k + 1, len(batches))
+    result = _results(loaded, panel, phash, seed, held_out, tables, batches, traces, run_dir)
+    if transfer:
+        result["kind"], result["simulator"] = "transfer", conditions.TRANSFER_SIMULATOR
+    result["env_steps_per_s"] = steps / seconds if seconds else None
+    out_dir.mkdir(exist_ok=True)
+    atomic_write_json(path, result)
+    return result, path
+
+
+def _fresh_path(folder: Path, stem: str) -> Path:
+    path, k = folder / f"{stem}.json", 2
+    while path.exists():  # never overwrite an earlier evaluation
+        path, k = folder / f"{stem}-{k}.json", k + 1
+    return path
+
+
+def _masses(log) -> np.ndarray:
+    return log.start["params"]["body_mass"].sum(axis=1)
+
+
+def _results(loaded, panel, phash, seed, held_out, tables, batches, traces, run_dir) -> dict:
+    dt_s = batches[0].manifest.policy_dt
+    rng = np.random.default_rng(seed)
+    cells, pooled = [], []
+    for index, cell in enumerate(panel.cells):
+        table = metrics.concat(tables[index])
+        pooled.append(table)
+        cells.append(
+            {
+                "name": cell.name,
+                "episodes": len(table["fell"]),
+                "metrics": metrics.cell_metrics(table, dt_s, rng),
+            }
+        )
+    return {
+        "run_id": loaded.run_id,
+        "panel": panel.name,
+        "panel_hash": phash,
+        "manifest_hash": manifest_hash(loaded.manifest),
+        "seed": seed,
+        "kind": "heldout",
+        "simulator": "mujoco_cpu",
+        "held_out": held_out,
+        "checkpoint_iteration": loaded.iteration,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "cells": cells,
+        "summary": metrics.cell_metrics(metrics.concat(pooled), dt_s, rng),
+        "traces": [str(p.relative_to(run_dir)) for p in traces],
+    }
+
+
+def _write_traces(folder: Path, batch, panel, log, header: dict) -> list[Path]:
+    """One trace per failed episode of the batch."""
+    failed = np.flatnonzero(log.reason != "time_out")
+    if len(failed) == 0:
+        return []
+    folder.mkdir(parents=True, exist_ok=True)
+    eval_manifest = json.loads(canonical_json(batch.manifest))
+    paths = []
+    for i in failed.tolist():
+        cell_index = next(c for c, first, n in batch.slices if first <= i < first + n)
+        name = panel.cells[cell_index].name
+        steps = int(log.steps[i])
+        path = folder / f"{name}-seed{batch.seed}-env{i}.npz"
+        arrays = {
+            key: log.record[key][:steps, i] for key in ("actions", "commands", "rewards", "qpos", "obs")
+        }
+        arrays["physics"] = log.start["physics"][i]
+        arrays |= {f"param.{k}": v[i] for k, v in log.start["params"].items()}
+        arrays |= {f"buffer.{k}": v[i] for k, v in log.start["buffers"].items()}
+        write_trace(
+            path,
+            header
+            | {
+                "cell": name,
+                "episode": i,
+                "eval_manifest": eval_manifest,
+                "eval_manifest_hash": manifest_hash(batch.manifest),
+                "reason": str(log.reason[i]),
+                "steps": steps,
+                "push_step": int(log.push_step[i]),
+                "push_dv": log.push_dv[i].tolist(),
+                "dt": batch.manifest.policy_dt,
+                "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            },
+            arrays,
+        )
+        paths.append(path)
+    return paths

@@ -1,0 +1,1 @@
+"""Failure traces: recorded from evaluation, replayed bit for bit in the batched environment."""
