@@ -93,6 +93,41 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from locoaudit.evaluate.report import format_results
+    from locoaudit.evaluate.run import evaluate_run
+
+    def progress(done: int, total: int) -> None:
+        if not args.json:
+            print(f"  batch {done}/{total} done", file=sys.stderr, flush=True)
+
+    result, path = evaluate_run(
+        Path(args.run),
+        args.panel,
+        args.episodes,
+        args.seed,
+        args.allow_overlap,
+        args.threads,
+        progress,
+        transfer=args.transfer,
+    )
+    print(json.dumps(result, indent=2) if args.json else format_results(result))
+    print(f"results: {path}", file=sys.stderr)
+    return 0
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from locoaudit.traces.replay import replay
+
+    report = replay(Path(args.trace))
+    print(report.line())
+    return 0 if report.reproduced else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="locoaudit",
@@ -143,6 +178,42 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--quiet", action="store_true", help="no progress line")
     train.set_defaults(func=_cmd_train)
 
+    ev = verbs.add_parser(
+        "eval",
+        help="evaluate a run on a held-out panel (metrics with 95%% intervals, failure traces)",
+        description="Evaluate a run's latest policy (deterministic mean actions) on a panel of terrain x "
+        "disturbance cells. Panels overlapping the training manifest are refused unless --allow-overlap. "
+        "Results go to RUN/evaluations/ (never overwritten); each failed episode writes a replayable trace.",
+    )
+    ev.add_argument("run", help="run directory")
+    ev.add_argument(
+        "--panel", required=True, help="shipped panel (heldout_terrain, disturbance, nominal) or .toml"
+    )
+    ev.add_argument(
+        "--episodes", type=_positive_int, default=None, help="episodes per cell (default: the panel's)"
+    )
+    ev.add_argument("--seed", type=int, default=None, help="evaluation seed (default: the panel's)")
+    ev.add_argument(
+        "--allow-overlap", action="store_true", help="evaluate an overlapping panel (held_out: false)"
+    )
+    ev.add_argument("--threads", type=int, default=None, help="physics threads (default: the manifest's)")
+    ev.add_argument(
+        "--transfer",
+        action="store_true",
+        help="evaluate in the second simulator (perturbed MuJoCo solver settings): a transfer check",
+    )
+    ev.add_argument("--json", action="store_true", help="print the full results as JSON")
+    ev.set_defaults(func=_cmd_eval)
+
+    rp = verbs.add_parser(
+        "replay",
+        help="replay a failure trace and check that it reproduces bit for bit",
+        description="Re-run a trace (.npz from `locoaudit eval`) in a one-env batch of the "
+        "same environment family; exit 0 if it reproduces bit for bit, 1 if not.",
+    )
+    rp.add_argument("trace", help="trace file (.npz)")
+    rp.set_defaults(func=_cmd_replay)
+
     bench = verbs.add_parser("bench", help="benchmarks")
     bsub = bench.add_subparsers(dest="action", required=True, metavar="ACTION")
     thr = bsub.add_parser(
@@ -162,6 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
     thr.add_argument("--json", action="store_true", help="print results as JSON on stdout")
     thr.add_argument("--out", help="also write the JSON results to this file")
     thr.set_defaults(func=_cmd_bench_throughput)
+    from locoaudit.ledger import cli as ledger_cli
+
+    ledger_cli.add_commands(verbs)
     return parser
 
 
@@ -175,6 +249,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("locoaudit: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into head & co.: stop quietly
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,126 @@
+"""The SQLite ledger: round trip, migrations, concurrent writers, URLs and the append-only log."""
+
+import multiprocessing
+import sqlite3
+from pathlib import Path
+
+import pytest
+from ledger_helpers import evaluation, insert_runs
+
+from locoaudit.errors import LocoauditError
+from locoaudit.ledger.record import build_record, record_json
+from locoaudit.ledger.store import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    PromotionEntry,
+    SqliteLedger,
+    ledger_path,
+    open_ledger,
+)
+
+
+def entry(run_id, task_key, decision="promoted", champion=None):
+    return PromotionEntry(
+        run_id, task_key, champion, "2026-11-25T12:00:00+00:00", "tester", (("disturbance", "a" * 64),),
+        decision, ("r",), ("e",), (), ("bootstrap",),
+    )  # fmt: skip
+
+
+def test_round_trip(make_run, tmp_path):
+    rec = build_record(make_run("r1", [evaluation("r1"), evaluation("r1", kind="transfer", simulator="mjx")]))
+    ledger = SqliteLedger(tmp_path / "l.sqlite")
+    ledger.add_run(rec)
+    back = ledger.get_run("r1")
+    assert record_json(back) == record_json(rec)
+    assert back.manifest == rec.manifest and back.evaluations == rec.evaluations
+    ledger.add_run(rec)  # upsert: still one run, evaluations replaced, not doubled
+    assert len(ledger.list_runs()) == 1 and len(ledger.get_run("r1").evaluations) == 2
+    assert ledger.get_run("missing") is None
+    assert ledger.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert ledger.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_promotion_log_status_and_champion(make_run, tmp_path):
+    ledger = SqliteLedger(tmp_path / "l.sqlite")
+    a, b = build_record(make_run("a")), build_record(make_run("b"))
+    ledger.add_run(a)
+    ledger.add_run(b)
+    ledger.log_decision(entry("a", a.task_key), expected_champion=None)
+    assert ledger.champion(a.task_key) == "a" and ledger.get_run("a").promotion == "champion"
+    with pytest.raises(LocoauditError, match="champion changed"):
+        ledger.log_decision(entry("b", b.task_key), expected_champion=None)
+    ledger.log_decision(entry("b", b.task_key, champion="a"), expected_champion="a")
+    assert [r.promotion for r in ledger.list_runs()] == ["superseded", "champion"]
+    (logged,) = ledger.promotions("b")
+    assert logged.panels == (("disturbance", "a" * 64),) and logged.overrides == ("bootstrap",)
+    assert logged.user == "tester" and logged.champion_id == "a"
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        ledger.conn.execute("DELETE FROM promotions")
+
+
+def test_migration_from_schema_v1_keeps_data(make_run, tmp_path):
+    path = tmp_path / "old.sqlite"
+    conn = sqlite3.connect(path)
+    for statement in MIGRATIONS[0]:  # the original (v1) schema, as an older locoaudit created it
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute(
+        "INSERT INTO promotions (run_id, task_key, champion_id, decided, user, panels, decision, reasons,"
+        " evidence, findings, overrides) VALUES ('old', 't', NULL, 'then', 'u', '[]', 'promoted', '[]',"
+        " '[]', '[]', '[\"bootstrap\"]')"
+    )
+    conn.commit()
+    conn.close()
+    ledger = SqliteLedger(path)
+    assert ledger.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert ledger.champion("t") == "old" and ledger.promotions()[0].overrides == ("bootstrap",)
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):  # v2 made the log append-only
+        ledger.conn.execute("UPDATE promotions SET decision = 'refused'")
+    ledger.add_run(build_record(make_run("new")))
+    assert [r.run_id for r in ledger.list_runs()] == ["new"]
+
+
+def test_newer_schema_and_foreign_databases_are_refused(tmp_path):
+    newer = tmp_path / "newer.sqlite"
+    sqlite3.connect(newer).execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}").connection.close()
+    with pytest.raises(LocoauditError, match="newer than this locoaudit"):
+        SqliteLedger(newer)
+    foreign = tmp_path / "foreign.sqlite"
+    conn = sqlite3.connect(foreign)
+    conn.execute("CREATE TABLE t (x)")
+    conn.close()
+    with pytest.raises(LocoauditError, match="not a locoaudit ledger"):
+        SqliteLedger(foreign)
+    garbage = tmp_path / "garbage.sqlite"
+    garbage.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(LocoauditError, match=r"garbage\.sqlite: not a usable ledger database"):
+        SqliteLedger(garbage)
+
+
+def test_concurrent_writers_lose_nothing(make_run, tmp_path):
+    record = build_record(make_run("template", [evaluation("template")]))
+    path = tmp_path / "shared.sqlite"
+    ctx = multiprocessing.get_context("spawn")
+    workers = [ctx.Process(target=insert_runs, args=(path, record, p, 50)) for p in ("p", "q")]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=120)
+    assert [w.exitcode for w in workers] == [0, 0]
+    ledger = SqliteLedger(path)
+    assert len(ledger.list_runs()) == 100
+    assert ledger.conn.execute("SELECT count(*) FROM evaluations").fetchone()[0] == 100
+
+
+def test_ledger_urls(tmp_path):
+    runs = Path("runs")
+    assert ledger_path(None, runs) == runs / "ledger.sqlite"
+    assert ledger_path("sqlite:///abs/path.sqlite", runs) == Path("/abs/path.sqlite")
+    assert ledger_path("some/file.sqlite", runs) == Path("some/file.sqlite")
+    with pytest.raises(LocoauditError, match="scheme 'postgresql' is not supported yet"):
+        ledger_path("postgresql://db.example/locoaudit", runs)
+    with pytest.raises(LocoauditError, match="no ledger yet"):
+        open_ledger(None, tmp_path / "nowhere", create=False)
+    opened = open_ledger(f"sqlite://{tmp_path}/sub/l.sqlite", runs)  # sqlite:// + /abs/path
+    assert opened.url == f"sqlite://{tmp_path}/sub/l.sqlite" and (tmp_path / "sub" / "l.sqlite").is_file()
+    opened.close()
