@@ -47,6 +47,28 @@ def walks(metrics: dict) -> bool:
     return all(metrics[k] <= v for k, v in WALK.items())
 
 
+def train_until_walking(trainer, args, log) -> tuple[list, float, dict | None]:
+    """Train within the wall-clock budget, evaluating every eval_every iterations; stop once it walks."""
+    history, eval_s = [], 0.0
+    while trainer.counters.wall_clock_s < args.minutes * 60:
+        record = trainer.iteration()
+        log.write(json.dumps(record) + "\n")
+        log.flush()
+        if record["iteration"] % args.eval_every:
+            continue
+        t = time.perf_counter()
+        metrics = evaluate(trainer, args.episodes, seed=10_000 + record["iteration"])
+        eval_s += time.perf_counter() - t
+        row = {
+            k: record[k] for k in ("iteration", "samples", "wall_clock_s", "collect_s", "update_s")
+        } | metrics
+        history.append(row)
+        print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}), flush=True)
+        if walks(metrics):
+            return history, eval_s, row
+    return history, eval_s, None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -60,23 +82,9 @@ def main() -> int:
     args = parser.parse_args()
     manifest = load_manifest(args.manifest)
     trainer = session.start(manifest, args.num_envs, args.seed, HERE / "out" / "runs", "cpu", None)
-    history, eval_s, result = [], 0.0, None
     print(f"run {trainer.run_dir}", flush=True)
-    while trainer.counters.wall_clock_s < args.minutes * 60:
-        record = trainer.iteration()
-        if record["iteration"] % args.eval_every:
-            continue
-        t = time.perf_counter()
-        metrics = evaluate(trainer, args.episodes, seed=10_000 + record["iteration"])
-        eval_s += time.perf_counter() - t
-        row = {
-            k: record[k] for k in ("iteration", "samples", "wall_clock_s", "collect_s", "update_s")
-        } | metrics
-        history.append(row)
-        print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}), flush=True)
-        if walks(metrics):
-            result = row
-            break
+    with open(trainer.run_dir / session.METRICS, "a") as log:  # the run's ledger, as `locoaudit train` writes
+        history, eval_s, result = train_until_walking(trainer, args, log)
     trainer.save()
     summary = {
         "manifest": manifest.name,
