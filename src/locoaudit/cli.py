@@ -85,7 +85,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
             manifest, args.num_envs, args.seed, Path(args.out), args.device or "cpu", args.threads
         )
         print(f"run {trainer.run_dir}", file=sys.stderr)
-    result = session.run(trainer, args.iterations, quiet=args.quiet)
+    result = session.run(trainer, args.iterations, quiet=args.quiet, minutes=args.minutes)
     state = "stopped early" if result["stopped_early"] else "finished"
     print(f"{state} at iteration {result['iteration']}; checkpoint {result['checkpoint']}")
     print(f"metrics: {trainer.run_dir / session.METRICS}")
@@ -167,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--iterations", type=_positive_int, default=300, help="PPO iterations to run (default 300)"
     )
+    train.add_argument("--minutes", type=float, default=None, help="also stop after this much training time")
     train.add_argument("--seed", type=int, default=1, help="seed for the env and the policy (default 1)")
     train.add_argument("--out", default="runs", help="folder for run directories (default runs/)")
     train.add_argument("--device", default=None, help="policy device: cpu (default) or cuda")
@@ -236,6 +237,9 @@ def build_parser() -> argparse.ArgumentParser:
     from locoaudit.ledger import cli as ledger_cli
 
     ledger_cli.add_commands(verbs)
+    from locoaudit import demo
+
+    demo.add_commands(verbs)
     return parser
 
 

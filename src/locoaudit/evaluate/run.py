@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -39,10 +40,17 @@ def evaluate_run(
     threads: int | None = None,
     progress=None,
     transfer: bool = False,
+    episode_s: float | None = None,
 ) -> tuple[dict, Path]:
-    """Evaluate, write evaluations/<panel>-<hash12>-s<seed>.json (never overwriting) and traces."""
+    """Evaluate, write evaluations/<panel>-<hash12>-s<seed>.json (never overwriting) and traces.
+
+    episode_s shortens the panel's episodes; the panel hash then changes with it, so such results
+    are never construct-matched with full-length ones.
+    """
     loaded = load_policy(run_dir)
     panel = load_panel(panel_name)
+    if episode_s is not None:
+        panel = dataclasses.replace(panel, episode_s=episode_s)
     held_out = check_held_out(loaded.manifest, panel, allow_overlap)
     seed = panel.seed if seed is None else seed
     phash = panel_hash(panel)

@@ -130,9 +130,13 @@ def stop_on_sigint() -> Iterator[dict]:
         signal.signal(signal.SIGINT, previous)
 
 
-def run(trainer: Trainer, iterations: int, quiet: bool = False) -> dict[str, Any]:
-    """Train `iterations` more iterations; log each, checkpoint periodically and at the end or on Ctrl-C."""
+def run(
+    trainer: Trainer, iterations: int, quiet: bool = False, minutes: float | None = None
+) -> dict[str, Any]:
+    """Train `iterations` more iterations (or until `minutes` of training wall clock have passed);
+    log each, checkpoint periodically and at the end or on Ctrl-C."""
     target = trainer.counters.iteration + iterations
+    deadline = None if minutes is None else trainer.counters.wall_clock_s + 60.0 * minutes
     save_every = trainer.manifest.ppo.save_interval
     writer = _tensorboard(trainer.run_dir)
     progress = Progress(trainer.counters.iteration, target, disable=quiet)
@@ -149,7 +153,7 @@ def run(trainer: Trainer, iterations: int, quiet: bool = False) -> dict[str, Any
             progress.update(record)
             if record["iteration"] % save_every == 0:
                 trainer.save()
-            if flag["stop"]:
+            if flag["stop"] or (deadline is not None and trainer.counters.wall_clock_s >= deadline):
                 break
         path = trainer.save()
     progress.close()
