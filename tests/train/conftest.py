@@ -3,6 +3,7 @@ from importlib import resources
 
 import pytest
 
+from locoaudit.demo import quick_manifest
 from locoaudit.manifest import load_manifest
 
 TINY_EDITS = [
@@ -18,18 +19,11 @@ TINY_EDITS = [
 
 @pytest.fixture(scope="session")
 def tiny_manifest():
-    """quadruped_flat with a short horizon and small networks: well under a second per iteration."""
-    m = load_manifest("quadruped_flat")
-    ppo = dataclasses.replace(
-        m.ppo,
-        num_steps_per_env=8,
-        num_mini_batches=2,
-        num_learning_epochs=2,
-        actor_hidden_dims=(32, 32),
-        critic_hidden_dims=(32, 32),
-        save_interval=2,
+    """quadruped_flat with the demo's tiny PPO settings: well under a second per iteration."""
+    m = quick_manifest(load_manifest("quadruped_flat"))
+    return dataclasses.replace(
+        m, ppo=dataclasses.replace(m.ppo, save_interval=2), sim=dataclasses.replace(m.sim, threads=1)
     )
-    return dataclasses.replace(m, ppo=ppo, sim=dataclasses.replace(m.sim, threads=1))
 
 
 @pytest.fixture

@@ -10,13 +10,9 @@ from locoaudit.evaluate.intervals import mean, rate
 
 GRAVITY = 9.81
 HIGHER_IS_BETTER = frozenset({"push_recovery_rate", "distance_m"})
-EPISODE_FIELDS = (
-    "fell",
-    "steps",
+MEAN_METRICS = (  # per-episode values averaged over episodes, with bootstrap intervals
     "lin_vel_error",
     "yaw_rate_error",
-    "pushed",
-    "recovered",
     "distance_m",
     "mechanical_power_w",
     "cost_of_transport",
@@ -62,16 +58,7 @@ def cell_metrics(table: dict[str, np.ndarray], dt: float, rng: np.random.Generat
         "time_to_fall_s": mean(table["steps"][fell] * dt, rng),
         "push_recovery_rate": rate(int(table["recovered"].sum()), int(pushed.sum())),
     }
-    for name in (
-        "lin_vel_error",
-        "yaw_rate_error",
-        "distance_m",
-        "mechanical_power_w",
-        "cost_of_transport",
-        "foot_slip_m_s",
-        "joint_limit_fraction",
-        "torque_saturation_fraction",
-    ):
+    for name in MEAN_METRICS:
         values = table[name]
         out[name] = mean(values[np.isfinite(values)], rng)
     reasons, counts = np.unique(table["reason"][fell], return_counts=True)
