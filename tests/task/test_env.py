@@ -169,3 +169,18 @@ def test_an_env_computes_the_same_bits_alone_as_in_a_batch(manifest):
         for name, value in rb.contributions.items():
             assert value[3] == ro.contributions[name][0], name
         assert rb.reward[3] == ro.reward[0]
+
+
+def test_reset_puts_the_lowest_foot_just_above_the_terrain():
+    """Also on tiles whose spawn platform is far from z = 0 (stairs_up: the lowest point)."""
+    from locoaudit.task.env import SPAWN_CLEARANCE
+
+    env = LocoEnv(load_manifest("go1_rough"), 64, seed=0, threads=1)
+    feet = env.backend.geom_positions(np.arange(64), env.built.foot_geoms)
+    radius = env.built.model.geom_size[env.built.foot_geoms, 0]
+    lowest = (feet[:, :, 2] - radius).min(axis=1)
+    ground = env.ground_height(env.backend.qpos[:, 0], env.backend.qpos[:, 1])
+    assert np.abs(ground).max() > 0.5  # some envs spawn well below z = 0
+    np.testing.assert_allclose(lowest - ground, SPAWN_CLEARANCE, atol=1e-9)
+    result = env.step(np.zeros((64, env.num_actions)))
+    assert not result.terminated.any()

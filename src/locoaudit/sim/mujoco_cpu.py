@@ -43,6 +43,8 @@ class MujocoCpuBackend:
         self.qacc = self._batch.bind("qacc")
         self.actuator_force = self._batch.bind("actuator_force")
         self.sensordata = self._batch.bind("sensordata")
+        # bound before the first call: an output bound later reads zeros until the call after that
+        self._geom_xpos = self._batch.bind("geom_xpos")
         self._params = {name: self._batch.expand(name) for name in PARAM_FIELDS}
         self._unstable = [int(w) for w in _INSTABILITY]
 
@@ -76,11 +78,11 @@ class MujocoCpuBackend:
     def geom_positions(self, ids: np.ndarray, geoms: np.ndarray) -> np.ndarray:
         """World positions (n, G, 3) of geoms in envs `ids` at their current qpos (runs kinematics only)."""
         self._batch.forward(ids, stage=mujoco.mjtStage.mjSTAGE_POS)
-        return self._batch.bind("geom_xpos")[ids][:, geoms]
+        return self._geom_xpos[ids][:, geoms]
 
     def feet_xy(self, geoms: np.ndarray) -> np.ndarray:
         """(N, G, 2) horizontal positions of geoms from the last substep (binds geom_xpos on first use)."""
-        return self._batch.bind("geom_xpos")[:, geoms, :2].copy()
+        return self._geom_xpos[:, geoms, :2].copy()
 
     def set_params(self, ids: np.ndarray, params: dict[str, np.ndarray]) -> None:
         for name, values in params.items():
