@@ -240,6 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
     from locoaudit import demo
 
     demo.add_commands(verbs)
+    from locoaudit.audit import cli as audit_cli
+
+    audit_cli.add_commands(verbs)
     return parser
 
 

@@ -118,3 +118,23 @@ def test_non_estimate_metrics_are_kept_in_the_body_and_traces_are_not_read(make_
     (path / "evaluations" / "traces" / "x" / "meta.json").write_text("{}")
     (e,) = build_record(path).evaluations
     assert "failure_reasons" not in e.summary and e.body["summary"]["failure_reasons"] == {"base_too_low": 3}
+
+
+def test_audit_findings_enter_the_record_and_survive_the_ledger(make_run, tmp_path):
+    from locoaudit.ledger.store import SqliteLedger
+
+    assert build_record(make_run("plain")).audit_findings == ()
+    path = make_run("r1")
+    finding = {"audit": "gait", "check": "hopping", "severity": "warning", "message": "hops", "numbers": {}}
+    (path / "audit.json").write_text(
+        json.dumps({"findings": [finding], "created": "t", "manifest_hash": "h"})
+    )
+    rec = build_record(path)
+    assert rec.audit_findings == (finding,) and record_json(rec)["audit_findings"] == [finding]
+    ledger = SqliteLedger(tmp_path / "ledger.sqlite")
+    ledger.add_run(rec)
+    assert ledger.get_run("r1").audit_findings == (finding,)
+    ledger.close()
+    (path / "audit.json").write_text(json.dumps({"findings": "none"}))
+    with pytest.raises(LocoauditError, match=r"audit.json: expected an object with a 'findings' list"):
+        build_record(path)

@@ -6,6 +6,7 @@ import getpass
 from collections.abc import Sequence
 from pathlib import Path
 
+from locoaudit.audit.findings import blocking
 from locoaudit.errors import LocoauditError
 from locoaudit.ledger import gate
 from locoaudit.ledger.record import RECORD_FILE, RunRecord, build_record, record_json
@@ -55,7 +56,10 @@ def promote(
     findings: Sequence[str] = (),
     override_findings: bool = False,
 ) -> gate.Decision:
-    """Decide on the candidate against its task's champion, log the decision, refresh record.json files."""
+    """Decide on the candidate against its task's champion, log the decision, refresh record.json files.
+
+    The candidate's unresolved audit errors (from its audit.json) join `findings` as blocking findings.
+    """
     champion_id = ledger.champion(candidate.task_key)
     champion = None if champion_id is None else ledger.get_run(champion_id)
     if champion_id is not None and champion is None:
@@ -66,7 +70,7 @@ def promote(
         panels,
         bootstrap=bootstrap,
         without_transfer=without_transfer,
-        findings=findings,
+        findings=(*findings, *blocking(candidate.audit_findings)),
         override_findings=override_findings,
     )
     entry = PromotionEntry(

@@ -20,6 +20,7 @@ from locoaudit.ledger.evaluation import Evaluation, latest, load_evaluations
 from locoaudit.manifest import Manifest, manifest_from_canonical, to_plain
 
 RECORD_FILE = "record.json"
+AUDIT_FILE = "audit.json"
 RECORD_SCHEMA = 1
 SCALE_KEYS = (
     "num_envs",
@@ -56,6 +57,7 @@ class RunRecord:
     manifest: dict[str, Any]
     evaluations: tuple[Evaluation, ...] = ()
     promotion: str = "candidate"
+    audit_findings: tuple[dict[str, Any], ...] = ()  # findings of RUN_DIR/audit.json, as stored there
 
     def with_promotion(self, status: str) -> RunRecord:
         return replace(self, promotion=status)
@@ -144,7 +146,20 @@ def build_record(run_dir: Path) -> RunRecord:
         run_dir=str(run_dir.resolve()),
         manifest=plain,
         evaluations=load_evaluations(run_dir, run_id),
+        audit_findings=read_audit_findings(run_dir),
     )
+
+
+def read_audit_findings(run_dir: Path) -> tuple[dict[str, Any], ...]:
+    """The findings list of RUN_DIR/audit.json (written by `locoaudit audit`); empty without that file."""
+    file = run_dir / AUDIT_FILE
+    if not file.is_file():
+        return ()
+    body = _read_json(file)
+    findings = body.get("findings") if isinstance(body, dict) else None
+    if not isinstance(findings, list) or not all(isinstance(f, dict) for f in findings):
+        raise LocoauditError(f"{file}: expected an object with a 'findings' list of objects")
+    return tuple(findings)
 
 
 def _evidence(evaluations: tuple[Evaluation, ...], kind: str) -> list[dict[str, Any]]:
@@ -195,6 +210,7 @@ def record_json(rec: RunRecord) -> dict[str, Any]:
         "heldout": _evidence(rec.evaluations, "heldout"),
         "transfer_tags": sorted({e.simulator for e in rec.evaluations if e.kind == "transfer"}),
         "transfer": _evidence(rec.evaluations, "transfer"),
+        "audit_findings": list(rec.audit_findings),
         "promotion": rec.promotion,
     }
 
@@ -209,4 +225,5 @@ def record_from_json(
         manifest=manifest,
         evaluations=evaluations,
         promotion=promotion,
+        audit_findings=tuple(obj.get("audit_findings", ())),
     )

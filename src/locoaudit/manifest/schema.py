@@ -29,6 +29,7 @@ def spec(default: Any, doc: str, lo=None, hi=None, choices=None, ordered: bool =
 
 
 EMPTY: MappingProxyType = MappingProxyType({})
+PRIVILEGED_TERMS = ("base_lin_vel", "friction", "height_scan")  # critic-only observation terms
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,11 @@ class ObservationsSection:
     scan_resolution: float = spec(0.1, "height-scan grid spacing [m]", 0.02, 2.0)
     noise: ObservationNoise = field(default_factory=ObservationNoise, metadata={"doc": "actor noise"})
     clip: float = spec(100.0, "observations are clipped to [-clip, clip]", 0.0, 1e6)
+    actor_privileged: tuple[str, ...] = spec(
+        (),
+        "privileged critic terms also given to the actor (a leak; for audits and ablations)",
+        choices=PRIVILEGED_TERMS,
+    )
 
 
 @dataclass(frozen=True)

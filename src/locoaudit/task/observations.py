@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from locoaudit.manifest.schema import ObservationsSection
+from locoaudit.manifest.schema import PRIVILEGED_TERMS, ObservationsSection
 
 NOISY_TERMS = ("base_ang_vel", "projected_gravity", "joint_pos", "joint_vel", "height_scan")
 
@@ -40,14 +40,22 @@ def scan_points(cfg: ObservationsSection) -> np.ndarray:
     return np.stack([gx.ravel(), gy.ravel()], axis=1)
 
 
+def leaked_terms(cfg: ObservationsSection) -> tuple[str, ...]:
+    """Privileged terms the manifest also gives the actor (noiseless), beyond its own sensors."""
+    own = ("height_scan",) if cfg.height_scan else ()
+    return tuple(t for t in dict.fromkeys(cfg.actor_privileged) if t not in own)
+
+
 def actor_terms(cfg: ObservationsSection) -> tuple[str, ...]:
     base = ("base_ang_vel", "projected_gravity", "command", "joint_pos", "joint_vel", "last_action")
-    return (*base, "height_scan") if cfg.height_scan else base
+    own = (*base, "height_scan") if cfg.height_scan else base
+    return own + leaked_terms(cfg)
 
 
 def critic_terms(cfg: ObservationsSection) -> tuple[str, ...]:
-    extra = ("base_lin_vel", "friction") + (() if cfg.height_scan else ("height_scan",))
-    return actor_terms(cfg) + extra
+    """All actor terms, then each privileged term not already among them (never twice)."""
+    actor = actor_terms(cfg)
+    return actor + tuple(t for t in PRIVILEGED_TERMS if t not in actor)
 
 
 def _term(inputs: ObsInputs, name: str) -> np.ndarray:
@@ -69,12 +77,12 @@ def layout(cfg: ObservationsSection, inputs: ObsInputs) -> dict[str, dict[str, s
 
 
 def compute(cfg: ObservationsSection, inputs: ObsInputs, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """{'actor': (N, A), 'critic': (N, C)} float32; actor terms get uniform noise from the manifest."""
-    noise = cfg.noise
+    """{'actor': (N, A), 'critic': (N, C)} float32; actor sensor terms get uniform noise, leaked ones none."""
+    noise, leaked = cfg.noise, leaked_terms(cfg)
     actor = []
     for name in actor_terms(cfg):
         value = _term(inputs, name)
-        if name in NOISY_TERMS:
+        if name in NOISY_TERMS and name not in leaked:
             scale = getattr(noise, name)
             value = value + rng.uniform(-scale, scale, size=value.shape) if scale > 0 else value
         actor.append(value)

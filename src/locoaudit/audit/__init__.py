@@ -1,0 +1,1 @@
+"""Audits that catch what scale hides: rewards, terminations, resets, observations, gait, pre-flight."""

@@ -1,0 +1,85 @@
+"""`locoaudit audit RUN_DIR | --manifest M`: findings that scale hides, exit 1 at warning or above."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+DESCRIPTION = """\
+Audit a training run (RUN_DIR: metrics.jsonl, the latest checkpoint and short diagnostic rollouts of
+its deterministic policy; findings are written to RUN_DIR/audit.json and enter the run record) or,
+with --manifest, an environment before training (zero / random-action rollouts, no policy).
+
+Audits (each finding has a severity info / warning / error and the numbers behind it):
+  rewards       a term dominating the return (> 70% of |reward| per second over the last 20% of
+                iterations); a positive term growing while tracking error does not improve (exploit);
+                a non-tracking term paying > 25% of the tracking maximum (e.g. uncapped base height);
+                return rising while held-out metrics fall (needs evaluations at >= 2 checkpoints); dead
+                or saturated terms; weights whose sign contradicts the term's name; falls that pay
+  terminations  how episodes end and the time-out share; reasons that never fire; non-finite physics;
+                thresholds skimmed (alive time within 10% of base_too_low / bad_orientation limits);
+                environments that terminate immediately
+  resets        synchronised resets (reset spikes, low phase entropy), periodic reset waves
+                (autocorrelation of resets per step), failures clustered on terrain columns
+  observations  non-finite or constant features, normaliser outliers (dead, huge offset, drift), and
+                leakage: privileged friction / base velocity / terrain kind present in or linearly
+                decodable (ridge probe, held-out R^2 or accuracy) from the actor observation
+  gait          forward commands of 0.5-1.0 m/s: duty factors, flight fraction, stride frequency,
+                symmetry; hopping / pronking (feet in phase, flight) and a dragged foot
+
+Unresolved error findings in audit.json block `locoaudit promote` unless --override-findings (recorded);
+a finding is resolved by fixing its cause and auditing again, or by adding a "resolution" note to it.
+Exit status: 0 when no finding is at warning or above, 1 otherwise, 2 on usage or input errors."""
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return value
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    """Audit a run (writing audit.json) or a manifest; print the report; exit 1 at warning or above."""
+    from locoaudit.audit import preflight
+    from locoaudit.audit.findings import at_least, format_findings
+    from locoaudit.audit.run import audit_file, audit_run, write_audit
+    from locoaudit.errors import LocoauditError
+    from locoaudit.manifest import load_manifest, manifest_hash
+
+    if (args.run_dir is None) == (args.manifest is None):
+        raise LocoauditError("audit: give a RUN_DIR or --manifest (one of them)")
+    settings = {"envs": args.envs, "steps": args.steps, "seed": args.seed}
+    if args.manifest:
+        manifest = load_manifest(args.manifest)
+        findings = preflight.audit_manifest(manifest, args.envs, args.steps, args.seed, args.threads)
+        header = {"mode": "preflight", "manifest": manifest.name, "manifest_hash": manifest_hash(manifest)}
+        title = f"pre-flight audit of {manifest.name}"
+    else:
+        findings, header = audit_run(Path(args.run_dir), args.envs, args.steps, args.seed, args.threads)
+        title = f"audit of run {header['run_id']}"
+    body = audit_file(findings, header, settings)
+    path = write_audit(Path(args.run_dir), body) if args.run_dir else None
+    print(json.dumps(body, indent=2, sort_keys=True) if args.json else format_findings(findings, title))
+    if path is not None and not args.json:
+        print(f"findings: {path}")
+    return 1 if at_least(findings, "warning") else 0
+
+
+def add_commands(verbs: argparse._SubParsersAction) -> None:
+    """Add `audit` to the top-level subcommands."""
+    audit = verbs.add_parser(
+        "audit",
+        help="audit a run or a manifest: reward, termination, reset, observation and gait findings",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    audit.add_argument("run_dir", nargs="?", metavar="RUN_DIR", help="run directory to audit")
+    audit.add_argument("--manifest", help="pre-flight: a manifest name or .toml path to audit (no policy)")
+    audit.add_argument("--json", action="store_true", help="print the audit (as in audit.json) as JSON")
+    audit.add_argument("--envs", type=_positive, default=64, help="envs per diagnostic rollout (default 64)")
+    audit.add_argument("--steps", type=_positive, default=250, help="policy steps per rollout (default 250)")
+    audit.add_argument("--seed", type=int, default=0, help="rollout seed (default 0)")
+    audit.add_argument("--threads", type=int, default=None, help="physics threads (default: the manifest's)")
+    audit.set_defaults(func=_cmd_audit)
