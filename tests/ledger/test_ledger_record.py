@@ -131,6 +131,10 @@ def test_audit_findings_enter_the_record_and_survive_the_ledger(make_run, tmp_pa
     )
     rec = build_record(path)
     assert rec.audit_findings == (finding,) and record_json(rec)["audit_findings"] == [finding]
+    from locoaudit.ledger.report import format_record
+
+    assert "WARNING gait.hopping: hops" in format_record(rec).replace("  ", " ")
+    assert "audit: no findings recorded" in format_record(build_record(make_run("plain2")))
     ledger = SqliteLedger(tmp_path / "ledger.sqlite")
     ledger.add_run(rec)
     assert ledger.get_run("r1").audit_findings == (finding,)

@@ -73,7 +73,19 @@ def format_record(r: RunRecord) -> str:
         "",
     ]
     pairs = zip_longest(_scale(r), _evidence(r), fillvalue="")
-    return "\n".join(head + [f"{a:<{LEFT}}| {b}".rstrip() for a, b in pairs])
+    return "\n".join(head + [f"{a:<{LEFT}}| {b}".rstrip() for a, b in pairs] + _audit(r))
+
+
+def _audit(r: RunRecord) -> list[str]:
+    """The run's audit findings at warning or above (unresolved errors block promotion)."""
+    shown = [f for f in r.audit_findings if f.get("severity") in ("warning", "error")]
+    if not r.audit_findings:
+        return ["", "audit: no findings recorded (locoaudit audit RUN_DIR)"]
+    lines = ["", f"audit: {len(shown)} finding(s) at warning or above"]
+    for f in shown:
+        state = " (resolved)" if f.get("resolution") else ""
+        lines.append(f"  {f['severity'].upper():<8}{f['audit']}.{f['check']}: {f['message']}{state}")
+    return lines
 
 
 def format_list(records: list[RunRecord]) -> str:
