@@ -7,14 +7,8 @@ import json
 import sys
 
 from locoaudit import __version__
+from locoaudit.argtypes import positive_int
 from locoaudit.errors import LocoauditError
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
-    return value
 
 
 def _cmd_manifest_check(args: argparse.Namespace) -> int:
@@ -162,10 +156,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("manifest", nargs="?", help="manifest name or .toml path (optional with --resume)")
     train.add_argument(
-        "--num-envs", type=_positive_int, default=1024, help="parallel environments (default 1024)"
+        "--num-envs", type=positive_int, default=1024, help="parallel environments (default 1024)"
     )
     train.add_argument(
-        "--iterations", type=_positive_int, default=300, help="PPO iterations to run (default 300)"
+        "--iterations", type=positive_int, default=300, help="PPO iterations to run (default 300)"
     )
     train.add_argument("--minutes", type=float, default=None, help="also stop after this much training time")
     train.add_argument("--seed", type=int, default=1, help="seed for the env and the policy (default 1)")
@@ -191,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--panel", required=True, help="shipped panel (heldout_terrain, disturbance, nominal) or .toml"
     )
     ev.add_argument(
-        "--episodes", type=_positive_int, default=None, help="episodes per cell (default: the panel's)"
+        "--episodes", type=positive_int, default=None, help="episodes per cell (default: the panel's)"
     )
     ev.add_argument("--seed", type=int, default=None, help="evaluation seed (default: the panel's)")
     ev.add_argument(
@@ -225,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     thr.add_argument("--manifest", action="append", required=True, help="manifest name or path (repeatable)")
     thr.add_argument(
-        "--num-envs", type=_positive_int, action="append", required=True, help="batch size (repeatable)"
+        "--num-envs", type=positive_int, action="append", required=True, help="batch size (repeatable)"
     )
     thr.add_argument(
         "--seconds", type=float, default=20.0, help="measurement time per configuration (default 20)"

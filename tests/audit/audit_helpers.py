@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from locoaudit.audit.diagnostics import Rollout
+from locoaudit.demo import quick_manifest
 from locoaudit.manifest import load_manifest
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -19,17 +20,10 @@ def fixture_manifest(name: str):
 
 
 def tiny(manifest):
-    """The manifest with tests/train's tiny PPO settings and one physics thread."""
-    ppo = dataclasses.replace(
-        manifest.ppo,
-        num_steps_per_env=8,
-        num_mini_batches=2,
-        num_learning_epochs=2,
-        actor_hidden_dims=(32, 32),
-        critic_hidden_dims=(32, 32),
-        save_interval=1000,
-    )
-    return dataclasses.replace(manifest, ppo=ppo, sim=dataclasses.replace(manifest.sim, threads=1))
+    """The manifest with the demo's tiny PPO settings and one physics thread."""
+    m = quick_manifest(manifest)
+    ppo = dataclasses.replace(m.ppo, save_interval=1000)
+    return dataclasses.replace(m, ppo=ppo, sim=dataclasses.replace(m.sim, threads=1))
 
 
 def train_tiny(name: str, out: Path, iterations: int, num_envs: int = 16) -> Path:

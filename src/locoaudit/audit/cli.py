@@ -6,6 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
+from locoaudit.argtypes import positive_int
+
 DESCRIPTION = """\
 Audit a training run (RUN_DIR: metrics.jsonl, the latest checkpoint and short diagnostic rollouts of
 its deterministic policy; findings are written to RUN_DIR/audit.json and enter the run record) or,
@@ -31,13 +33,6 @@ Audits (each finding has a severity info / warning / error and the numbers behin
 Unresolved error findings in audit.json block `locoaudit promote` unless --override-findings (recorded);
 a finding is resolved by fixing its cause and auditing again, or by adding a "resolution" note to it.
 Exit status: 0 when no finding is at warning or above, 1 otherwise, 2 on usage or input errors."""
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
-    return value
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
@@ -78,8 +73,12 @@ def add_commands(verbs: argparse._SubParsersAction) -> None:
     audit.add_argument("run_dir", nargs="?", metavar="RUN_DIR", help="run directory to audit")
     audit.add_argument("--manifest", help="pre-flight: a manifest name or .toml path to audit (no policy)")
     audit.add_argument("--json", action="store_true", help="print the audit (as in audit.json) as JSON")
-    audit.add_argument("--envs", type=_positive, default=64, help="envs per diagnostic rollout (default 64)")
-    audit.add_argument("--steps", type=_positive, default=250, help="policy steps per rollout (default 250)")
+    audit.add_argument(
+        "--envs", type=positive_int, default=64, help="envs per diagnostic rollout (default 64)"
+    )
+    audit.add_argument(
+        "--steps", type=positive_int, default=250, help="policy steps per rollout (default 250)"
+    )
     audit.add_argument("--seed", type=int, default=0, help="rollout seed (default 0)")
     audit.add_argument("--threads", type=int, default=None, help="physics threads (default: the manifest's)")
     audit.set_defaults(func=_cmd_audit)
