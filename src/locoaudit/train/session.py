@@ -139,7 +139,8 @@ def run(
     deadline = None if minutes is None else trainer.counters.wall_clock_s + 60.0 * minutes
     save_every = trainer.manifest.ppo.save_interval
     writer = _tensorboard(trainer.run_dir)
-    progress = Progress(trainer.counters.iteration, target, disable=quiet)
+    seconds = None if minutes is None else 60.0 * minutes
+    progress = Progress(trainer.counters.iteration, target, disable=quiet, seconds=seconds)
     last: dict[str, Any] = {}
     with stop_on_sigint() as flag, open(trainer.run_dir / METRICS, "a") as log:
         while trainer.counters.iteration < target:
