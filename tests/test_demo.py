@@ -10,7 +10,7 @@ def test_demo_quick_end_to_end(tmp_path, capsys):
     assert main(["demo", "--quick", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "PROMOTED" in text and "override: bootstrap" in text
-    assert "held-out evidence" in text and "transfer evidence" in text
+    assert "held-out evidence" in text and "transfer evidence" in text and "audit of run" in text
     (run,) = [p for p in out.iterdir() if p.is_dir()]
     record = json.loads((run / "record.json").read_text())
     assert record["promotion"] == "champion"

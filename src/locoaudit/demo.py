@@ -1,7 +1,8 @@
 """`locoaudit demo`: the whole loop on a fresh machine in under 10 minutes.
 
 Train the built-in quadruped for a few minutes, evaluate it on the held-out disturbance panel and
-in the second simulator, write its record into the ledger, and put it through the promotion gate.
+in the second simulator, audit it, write its record into the ledger, and put it through the
+promotion gate (which refuses a run with an unresolved audit error).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def run_demo(args: argparse.Namespace) -> int:
     out, episodes = Path(args.out), (2 if args.quick else args.episodes)
     num_envs = args.num_envs or (16 if args.quick else 1024)
     budget = "2 iterations" if args.quick else f"{args.minutes:g} min"
-    _say(f"1/4 train {manifest.name} ({num_envs} envs, {budget})")
+    _say(f"1/5 train {manifest.name} ({num_envs} envs, {budget})")
     trainer = session.start(manifest, num_envs, args.seed, out, "cpu", None)
     print(f"run {trainer.run_dir}", file=sys.stderr)
     session.run(trainer, 2 if args.quick else 10**9, minutes=None if args.quick else args.minutes)
@@ -54,17 +55,20 @@ def run_demo(args: argparse.Namespace) -> int:
     def progress(done: int, total: int) -> None:
         print(f"  batch {done}/{total}", file=sys.stderr, flush=True)
 
-    _say(f"2/4 evaluate on the held-out panel '{PANEL}' ({episodes} episodes per cell)")
+    _say(f"2/5 evaluate on the held-out panel '{PANEL}' ({episodes} episodes per cell)")
     episode_s = 2.0 if args.quick else None
     result, _ = evaluate_run(
         trainer.run_dir, PANEL, episodes=episodes, progress=progress, episode_s=episode_s
     )
     print(format_results(result))
-    _say("3/4 transfer check: the same panel in the second simulator (perturbed solver settings)")
+    _say("3/5 transfer check: the same panel in the second simulator (perturbed solver settings)")
     evaluate_run(
         trainer.run_dir, PANEL, episodes=episodes, progress=progress, transfer=True, episode_s=episode_s
     )
-    _say("4/4 run record, ledger and promotion gate")
+    _say("4/5 audit: rewards, terminations, resets, observations, gait")
+    audit = _audit(trainer.run_dir, 16 if args.quick else 64, 50 if args.quick else 250)
+    print(audit)
+    _say("5/5 run record, ledger and promotion gate")
     ledger = open_ledger(None, out, create=True)
     try:
         record = actions.add_run(ledger, trainer.run_dir)
@@ -84,13 +88,23 @@ def run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _audit(run_dir: Path, envs: int, steps: int) -> str:
+    """Audit the run, write its audit.json (the ledger and the gate read it) and return the report."""
+    from locoaudit.audit.findings import format_findings
+    from locoaudit.audit.run import audit_file, audit_run, write_audit
+
+    findings, header = audit_run(run_dir, envs, steps)
+    write_audit(run_dir, audit_file(findings, header, {"envs": envs, "steps": steps, "seed": 0}))
+    return format_findings(findings, f"audit of run {header['run_id']}")
+
+
 def add_commands(verbs: argparse._SubParsersAction) -> None:
     demo = verbs.add_parser(
         "demo",
         help="train, evaluate on held-out panels, record in the ledger and gate: the whole loop",
         description="Train the built-in quadruped for a few minutes on the CPU, evaluate it on the held-out "
-        "disturbance panel and in a second simulator, write its run record into the ledger and run the "
-        "promotion gate (the first run of a task is bootstrapped). Finishes in under 10 minutes.",
+        "disturbance panel and in a second simulator, audit it, write its run record into the ledger and "
+        "run the promotion gate (the first run of a task is bootstrapped). Finishes in under 10 minutes.",
     )
     demo.add_argument("--manifest", default="quadruped_flat", help="manifest (default: quadruped_flat)")
     demo.add_argument("--minutes", type=float, default=4.0, help="training time (default 4)")
