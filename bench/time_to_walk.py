@@ -23,7 +23,10 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 os.environ.setdefault("MENAGERIE_ROOT", str(HERE.parents[1] / "shared" / "menagerie"))
 
-from locoaudit.evaluate.rollout import run_episodes, torch_policy  # noqa: E402
+from locoaudit.evaluate import engine, metrics  # noqa: E402
+from locoaudit.evaluate.conditions import Batch  # noqa: E402
+from locoaudit.evaluate.panel import Cell, Panel, TerrainCell  # noqa: E402
+from locoaudit.evaluate.rollout import torch_policy  # noqa: E402
 from locoaudit.manifest import load_manifest  # noqa: E402
 from locoaudit.train import session  # noqa: E402
 
@@ -31,15 +34,23 @@ WALK = {"lin_vel_error": 0.25, "yaw_rate_error": 0.3, "fall_rate": 0.05}
 
 
 def evaluate(trainer, episodes: int, seed: int) -> dict:
+    """One batch of one-episode envs on the training manifest, pushes off, through the panel engine."""
     m = trainer.manifest
-    nominal = dataclasses.replace(m, randomization=dataclasses.replace(m.randomization, push_interval=0.0))
+    randomization = dataclasses.replace(m.randomization, push_interval=0.0)
+    episode = dataclasses.replace(m.episode, randomize_start_phase=False)
+    nominal = dataclasses.replace(m, randomization=randomization, episode=episode)
+    panel = Panel(
+        name="walk_check", episodes=episodes, episode_s=m.episode.length_s, cells=(Cell(name="nominal"),)
+    )
+    batch = Batch(TerrainCell(), None, nominal, ((0, 0, episodes),))
     policy = torch_policy(trainer.alg.get_policy(), trainer.alg.device)
-    out = run_episodes(nominal, policy, episodes, seed=seed, threads=None)
+    log = engine.run_batch(batch, panel, policy, seed, threads=None)
+    table = metrics.episode_table(log, nominal.policy_dt, panel.recovery_window_s)
     return {
-        "lin_vel_error": float(out.lin_vel_error.mean()),
-        "yaw_rate_error": float(out.yaw_rate_error.mean()),
-        "fall_rate": float(out.fell.mean()),
-        "eval_env_steps_per_s": out.env_steps_per_s,
+        "lin_vel_error": float(table["lin_vel_error"].mean()),
+        "yaw_rate_error": float(table["yaw_rate_error"].mean()),
+        "fall_rate": float(table["fell"].mean()),
+        "eval_env_steps_per_s": log.env_steps_per_s,
     }
 
 

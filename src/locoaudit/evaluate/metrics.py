@@ -22,9 +22,10 @@ MEAN_METRICS = (  # per-episode values averaged over episodes, with bootstrap in
 )
 
 
-def episode_table(log, dt: float, mass: np.ndarray, recovery_window_s: float) -> dict[str, np.ndarray]:
-    """Per-episode values of one batch log; mass (n,) is each robot's total mass with payload."""
+def episode_table(log, dt: float, recovery_window_s: float) -> dict[str, np.ndarray]:
+    """Per-episode values of one batch log (engine.BatchLog)."""
     s, steps = log.sums, log.steps
+    mass = log.start["params"]["body_mass"].sum(axis=1)  # each robot's total mass, payload included
     alive_s = np.maximum(steps, 1) * dt
     fell = log.reason != "time_out"
     distance = np.linalg.norm(s["end_xy"] - s["start_xy"], axis=1)

@@ -65,7 +65,7 @@ def evaluate_run(
     for k, batch in enumerate(batches):
         batch_seed = int(np.random.SeedSequence([seed, k]).generate_state(1)[0])
         log = engine.run_batch(batch, panel, policy, batch_seed, threads)
-        table = metrics.episode_table(log, batch.manifest.policy_dt, _masses(log), panel.recovery_window_s)
+        table = metrics.episode_table(log, batch.manifest.policy_dt, panel.recovery_window_s)
         for cell_index, first, n in batch.slices:
             tables[cell_index].append({key: v[first : first + n] for key, v in table.items()})
         header = {
@@ -94,10 +94,6 @@ def _fresh_path(folder: Path, stem: str) -> Path:
     while path.exists():  # never overwrite an earlier evaluation
         path, k = folder / f"{stem}-{k}.json", k + 1
     return path
-
-
-def _masses(log) -> np.ndarray:
-    return log.start["params"]["body_mass"].sum(axis=1)
 
 
 def _results(loaded, panel, phash, seed, held_out, tables, batches, traces, run_dir) -> dict:
