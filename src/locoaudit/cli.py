@@ -245,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except LocoauditError as exc:
-        print(f"locoaudit: error: {exc}", file=sys.stderr)
+        print(f"locoaudit: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("locoaudit: interrupted", file=sys.stderr)

@@ -65,9 +65,9 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly(tiny_toml, tmp_path):
     (run,) = out.iterdir()
     latest = run / "checkpoints" / "latest.pt"
     assert latest.is_file()
-    import torch
+    from locoaudit.train.checkpoint import load_checkpoint
 
-    state = torch.load(latest, weights_only=False)
+    state = load_checkpoint(latest)
     assert state["counters"]["iteration"] >= 1
 
 

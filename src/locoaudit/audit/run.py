@@ -18,8 +18,9 @@ import numpy as np
 from locoaudit.audit import gait, observations, preflight, resets, rewards, terminations
 from locoaudit.audit.diagnostics import Rollout, forward_commands, rollout
 from locoaudit.audit.findings import Finding
+from locoaudit.fileio import atomic_write_json
 from locoaudit.manifest import Manifest, manifest_hash
-from locoaudit.train.rundir import atomic_write_json
+from locoaudit.safety import inside
 
 AUDIT_FILE = "audit.json"
 WHERE = "in a rollout of the policy"
@@ -94,6 +95,6 @@ def audit_file(findings: list[Finding], header: dict[str, Any], settings: dict[s
 
 def write_audit(run_dir: Path, body: dict[str, Any]) -> Path:
     """Write RUN_DIR/audit.json atomically; returns its path."""
-    path = run_dir / AUDIT_FILE
+    path = inside(run_dir, AUDIT_FILE)
     atomic_write_json(path, body)
     return path

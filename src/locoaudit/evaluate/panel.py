@@ -56,7 +56,7 @@ class SensorCell:
 
 @dataclass(frozen=True)
 class Cell:
-    name: str = spec("cell", "cell name, unique in the panel")
+    name: str = spec("cell", "cell name, unique in the panel (starts trace file names)", path_part=True)
     terrain: TerrainCell = field(default_factory=TerrainCell)
     push: PushCell = field(default_factory=PushCell)
     payload: PayloadCell = field(default_factory=PayloadCell)
@@ -68,7 +68,7 @@ class Cell:
 
 @dataclass(frozen=True)
 class Panel:
-    name: str = spec("panel", "panel name")
+    name: str = spec("panel", "panel name (starts evaluation file names)", path_part=True)
     description: str = spec("", "free text")
     episodes: int = spec(64, "episodes per cell", 1, 100000)
     seed: int = spec(1000, "evaluation seed (initial states, commands, noise, push directions)", 0, 2**31 - 1)

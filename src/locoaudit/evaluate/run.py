@@ -13,10 +13,11 @@ from locoaudit.errors import LocoauditError
 from locoaudit.evaluate import conditions, engine, metrics
 from locoaudit.evaluate.panel import Panel, load_panel, panel_hash
 from locoaudit.evaluate.rollout import torch_policy
+from locoaudit.fileio import atomic_write_json
 from locoaudit.manifest import canonical_json, manifest_hash
+from locoaudit.safety import inside
 from locoaudit.traces.format import write_trace
 from locoaudit.train.policy import load_policy
-from locoaudit.train.rundir import atomic_write_json
 
 
 def check_held_out(manifest, panel: Panel, allow_overlap: bool) -> bool:
@@ -57,7 +58,7 @@ def evaluate_run(
     out_dir = run_dir / "evaluations"
     stem = f"{panel.name}-{phash[:12]}-s{seed}" + ("-transfer" if transfer else "")
     path = _fresh_path(out_dir, stem)
-    trace_dir = out_dir / "traces" / path.stem
+    trace_dir = inside(out_dir / "traces", path.stem)
     policy = torch_policy(loaded.actor)
     batches = conditions.plan_batches(loaded.manifest, panel, episodes, transfer)
     tables: dict[int, list] = {i: [] for i in range(len(panel.cells))}
@@ -90,9 +91,9 @@ def evaluate_run(
 
 
 def _fresh_path(folder: Path, stem: str) -> Path:
-    path, k = folder / f"{stem}.json", 2
+    path, k = inside(folder, f"{stem}.json"), 2
     while path.exists():  # never overwrite an earlier evaluation
-        path, k = folder / f"{stem}-{k}.json", k + 1
+        path, k = inside(folder, f"{stem}-{k}.json"), k + 1
     return path
 
 
@@ -139,7 +140,7 @@ def _write_traces(folder: Path, batch, panel, log, header: dict) -> list[Path]:
         cell_index = next(c for c, first, n in batch.slices if first <= i < first + n)
         name = panel.cells[cell_index].name
         steps = int(log.steps[i])
-        path = folder / f"{name}-seed{batch.seed}-env{i}.npz"
+        path = inside(folder, f"{name}-seed{batch.seed}-env{i}.npz")
         arrays = {
             key: log.record[key][:steps, i] for key in ("actions", "commands", "rewards", "qpos", "obs")
         }

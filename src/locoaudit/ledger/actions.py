@@ -8,10 +8,11 @@ from pathlib import Path
 
 from locoaudit.audit.findings import blocking
 from locoaudit.errors import LocoauditError
+from locoaudit.fileio import atomic_write_json
 from locoaudit.ledger import gate
 from locoaudit.ledger.record import RECORD_FILE, RunRecord, build_record, record_json
 from locoaudit.ledger.store import Ledger, PromotionEntry, now
-from locoaudit.train.rundir import atomic_write_json
+from locoaudit.safety import inside
 
 
 def is_run_dir(arg: str) -> bool:
@@ -22,7 +23,7 @@ def is_run_dir(arg: str) -> bool:
 def write_record(record: RunRecord) -> None:
     """(Re)write record.json in the run's directory, when that directory is still there."""
     if record.run_dir and (Path(record.run_dir) / "run.json").is_file():
-        atomic_write_json(Path(record.run_dir) / RECORD_FILE, record_json(record))
+        atomic_write_json(inside(Path(record.run_dir), RECORD_FILE), record_json(record))
 
 
 def add_run(ledger: Ledger, run_dir: Path) -> RunRecord:

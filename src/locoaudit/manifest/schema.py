@@ -12,14 +12,20 @@ from types import MappingProxyType
 from typing import Any
 
 
-def spec(default: Any, doc: str, lo=None, hi=None, choices=None, ordered: bool = True):
-    """A dataclass field with docs, inclusive bounds and choices; 2-lists are [low, high] if ordered."""
+def spec(
+    default: Any, doc: str, lo=None, hi=None, choices=None, ordered: bool = True, path_part: bool = False
+):
+    """A dataclass field with docs, inclusive bounds and choices; 2-lists are [low, high] if ordered.
+
+    path_part marks a string that becomes part of a file name: it must be a safe name.
+    """
     meta = {
         "doc": doc,
         "lo": lo,
         "hi": hi,
         "choices": tuple(choices) if choices else None,
         "ordered": ordered,
+        "path_part": path_part,
     }
     if isinstance(default, (list, dict)):
         raise TypeError("mutable defaults are not allowed; use tuples or MappingProxyType")
@@ -195,7 +201,7 @@ class PPOSection:
 
 @dataclass(frozen=True)
 class Manifest:
-    name: str = spec("unnamed", "manifest name")
+    name: str = spec("unnamed", "manifest name (starts run directory names)", path_part=True)
     description: str = spec("", "free text")
     robot: RobotSection = field(default_factory=RobotSection)
     sim: SimSection = field(default_factory=SimSection)

@@ -11,6 +11,7 @@ from types import MappingProxyType
 from typing import Any
 
 from locoaudit.errors import ManifestError
+from locoaudit.safety import name_problem
 
 TermRegistry = Mapping[str, Callable]
 
@@ -64,6 +65,9 @@ def _scalar(hint: Any, fld: dataclasses.Field, value: Any, path: str, ctx: Conte
             raise ctx.fail(path, f"expected a string, got {value!r}")
         if meta.get("choices") and value not in meta["choices"]:
             raise ctx.fail(path, f"{value!r} is not one of {', '.join(map(repr, meta['choices']))}")
+        problem = name_problem(value) if meta.get("path_part") else None
+        if problem:
+            raise ctx.fail(path, problem)
         return value
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):

@@ -17,35 +17,67 @@ created.
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import numpy as np
 
 from locoaudit.errors import LocoauditError
+from locoaudit.fileio import atomic_write_checked
+from locoaudit.safety import verify_checksum, warn
 
 FORMAT = "locoaudit-trace/1"
 
 
+REQUIRED = ("actions", "commands", "rewards", "qpos", "obs", "physics")
+HEADER_KEYS = ("eval_manifest", "steps", "reason", "push_step", "push_dv")
+
+
 def write_trace(path: Path, header: dict, arrays: dict[str, np.ndarray]) -> None:
-    """Write one trace atomically (temporary file, then rename)."""
+    """Write one trace atomically (temporary file, then rename) with a sha256 sidecar."""
     data = {"header": np.frombuffer(json.dumps({"format": FORMAT, **header}).encode(), dtype=np.uint8)}
     data.update(arrays)
-    tmp = path.with_name(f".{path.name}.tmp.npz")
-    np.savez_compressed(tmp, **data)
-    tmp.replace(path)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **data)
+    atomic_write_checked(path, buffer.getvalue())
 
 
 def read_trace(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
-    """(header, arrays) of a trace file; a clear error for anything else."""
-    if not Path(path).is_file():
+    """(header, arrays) of a trace file, checksum verified; a clear error for anything else.
+
+    Traces written before checksums existed load with a warning: they are plain arrays
+    (no pickles) and the zip's own CRC-32s still catch corruption.
+    """
+    path = Path(path)
+    if not path.is_file():
         raise LocoauditError(f"{path}: trace file not found")
+    data = path.read_bytes()
+    if not verify_checksum(path, data, required=False):
+        warn(f"{path}: no checksum file (a trace from before checksums); loading it unverified")
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
         header = json.loads(arrays.pop("header").tobytes().decode())
-    except (ValueError, KeyError, OSError) as exc:
-        raise LocoauditError(f"{path}: not a locoaudit trace: {exc}") from None
-    if header.get("format") != FORMAT:
-        raise LocoauditError(f"{path}: unsupported trace format {header.get('format')!r} (expected {FORMAT})")
+    except Exception as exc:  # zip, zlib, npy, UTF-8 or JSON damage: name the file, no traceback
+        raise LocoauditError(f"{path}: not a locoaudit trace: {type(exc).__name__}: {exc}") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        found = header.get("format") if isinstance(header, dict) else header
+        raise LocoauditError(f"{path}: unsupported trace format {found!r} (expected {FORMAT})")
+    _check_complete(path, header, arrays)
     return header, arrays
+
+
+def _check_complete(path: Path, header: dict, arrays: dict[str, np.ndarray]) -> None:
+    """Refuse a trace missing an array or header key that replay needs."""
+    for key in REQUIRED:
+        if key not in arrays:
+            raise LocoauditError(f"{path}: {key}: missing array")
+    for key in HEADER_KEYS:
+        if key not in header:
+            raise LocoauditError(f"{path}: header.{key}: missing")
+    steps = header["steps"]
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= len(arrays["actions"]):
+        raise LocoauditError(
+            f"{path}: header.steps: {steps!r} does not match {len(arrays['actions'])} actions"
+        )

@@ -24,23 +24,11 @@ from typing import Any
 
 from locoaudit import __version__
 from locoaudit.errors import LocoauditError
+from locoaudit.fileio import atomic_write_bytes, atomic_write_json
 from locoaudit.manifest import Manifest, canonical_json, manifest_hash
+from locoaudit.safety import inside
 
 LIBRARIES = ("mujoco", "torch", "rsl-rl-lib", "numpy", "tensordict", "mujoco-menagerie")
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write via a temporary file and rename, so a crash never leaves a half-written file."""
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def atomic_write_json(path: Path, obj: Any) -> None:
-    atomic_write_bytes(path, (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode())
 
 
 def code_version() -> dict[str, Any]:
@@ -96,10 +84,10 @@ def create_run_dir(
     """Make a fresh run directory (never reusing one) and write manifest.json and run.json."""
     out.mkdir(parents=True, exist_ok=True)
     run_id = new_run_id(manifest, seed)
-    path = out / run_id
+    path = inside(out, run_id)
     path.mkdir(exist_ok=False)
     (path / "checkpoints").mkdir()
-    atomic_write_bytes(path / "manifest.json", canonical_json(manifest).encode())
+    atomic_write_bytes(inside(path, "manifest.json"), canonical_json(manifest).encode())
     record = {
         "run_id": run_id,
         "manifest_name": manifest.name,
@@ -115,7 +103,7 @@ def create_run_dir(
         "machine": machine(device),
         "resumes": [],
     }
-    atomic_write_json(path / "run.json", record)
+    atomic_write_json(inside(path, "run.json"), record)
     return path
 
 

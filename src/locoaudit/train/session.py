@@ -15,6 +15,7 @@ import torch
 
 from locoaudit.errors import LocoauditError
 from locoaudit.manifest import Manifest, canonical_json, manifest_hash
+from locoaudit.safety import inside
 from locoaudit.task.env import LocoEnv
 from locoaudit.task.vecenv import LocoVecEnv
 from locoaudit.train.checkpoint import load_checkpoint
@@ -55,7 +56,7 @@ def start(
     nthread = manifest.sim.threads if threads is None else threads
     trainer, summary = _make_trainer(manifest, num_envs, seed, device, threads, Path())
     trainer.run_dir = create_run_dir(out, manifest, seed, num_envs, device, nthread)
-    atomic_write_bytes(trainer.run_dir / "models.txt", summary.encode())
+    atomic_write_bytes(inside(trainer.run_dir, "models.txt"), summary.encode())
     return trainer
 
 
@@ -106,10 +107,10 @@ def _record_resume(run_dir: Path, record: dict, trainer: Trainer, mismatches, fo
     }
     if manifest_hash(manifest) != record["manifest_hash"]:
         name = f"manifest-resumed-at-{trainer.counters.iteration}.json"
-        atomic_write_bytes(run_dir / name, canonical_json(manifest).encode())
+        atomic_write_bytes(inside(run_dir, name), canonical_json(manifest).encode())
         entry["manifest_file"] = name
     record["resumes"].append(entry)
-    atomic_write_json(run_dir / "run.json", record)
+    atomic_write_json(inside(run_dir, "run.json"), record)
 
 
 @contextmanager
@@ -142,7 +143,7 @@ def run(
     seconds = None if minutes is None else 60.0 * minutes
     progress = Progress(trainer.counters.iteration, target, disable=quiet, seconds=seconds)
     last: dict[str, Any] = {}
-    with stop_on_sigint() as flag, open(trainer.run_dir / METRICS, "a") as log:
+    with stop_on_sigint() as flag, open(inside(trainer.run_dir, METRICS), "a") as log:
         while trainer.counters.iteration < target:
             record = trainer.iteration(stop_requested=lambda: flag["stop"])
             if record is None:
