@@ -90,8 +90,8 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def _audit(run_dir: Path, envs: int, steps: int) -> str:
     """Audit the run, write its audit.json (the ledger and the gate read it) and return the report."""
-    from locoaudit.audit.findings import format_findings
     from locoaudit.audit.run import audit_file, audit_run, write_audit
+    from locoaudit.findings import format_findings
 
     findings, header = audit_run(run_dir, envs, steps)
     write_audit(run_dir, audit_file(findings, header, {"envs": envs, "steps": steps, "seed": 0}))

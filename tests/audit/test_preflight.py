@@ -3,8 +3,8 @@
 import pytest
 from audit_helpers import fixture_manifest
 
-from locoaudit.audit.findings import at_least
 from locoaudit.audit.preflight import audit_manifest
+from locoaudit.findings import at_least
 
 PLANTED = {  # fixture -> the findings (at warning or above) its bug must raise
     "synchronised_resets": {"resets.synchronised", "resets.waves"},

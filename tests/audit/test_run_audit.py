@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from locoaudit.audit.diagnostics import rollout
-from locoaudit.audit.findings import at_least
 from locoaudit.audit.run import audit_run, normaliser_findings
 from locoaudit.evaluate.rollout import torch_policy
+from locoaudit.findings import at_least
 from locoaudit.train.policy import load_policy
 
 ENVS, STEPS = 32, 150

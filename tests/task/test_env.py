@@ -7,7 +7,7 @@ import pytest
 
 from locoaudit.manifest import load_manifest
 from locoaudit.task.env import LocoEnv
-from locoaudit.task.terminations import NON_FINITE, TIME_OUT
+from locoaudit.terms.terminations import NON_FINITE, TIME_OUT
 
 
 @pytest.fixture(scope="module")

@@ -38,9 +38,9 @@ Exit status: 0 when no finding is at warning or above, 1 otherwise, 2 on usage o
 def _cmd_audit(args: argparse.Namespace) -> int:
     """Audit a run (writing audit.json) or a manifest; print the report; exit 1 at warning or above."""
     from locoaudit.audit import preflight
-    from locoaudit.audit.findings import at_least, format_findings
     from locoaudit.audit.run import audit_file, audit_run, write_audit
     from locoaudit.errors import LocoauditError
+    from locoaudit.findings import at_least, format_findings
     from locoaudit.manifest import load_manifest, manifest_hash
 
     if (args.run_dir is None) == (args.manifest is None):

@@ -17,7 +17,7 @@ import numpy as np
 
 from locoaudit.manifest import Manifest
 from locoaudit.task.env import LocoEnv, StepResult
-from locoaudit.task.view import StepView
+from locoaudit.terms.view import StepView
 
 Policy = Callable[[dict[str, np.ndarray]], np.ndarray]
 PRIVILEGED = ("base_lin_vel", "friction")  # read from the critic group

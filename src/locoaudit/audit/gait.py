@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from locoaudit.audit.diagnostics import Rollout
-from locoaudit.audit.findings import Finding
+from locoaudit.findings import Finding
 
 SETTLE_S = 0.5
 IN_PHASE = 0.6

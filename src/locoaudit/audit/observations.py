@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from locoaudit.audit.diagnostics import Rollout
-from locoaudit.audit.findings import Finding
+from locoaudit.findings import Finding
 from locoaudit.manifest.schema import PRIVILEGED_TERMS
 
 DEAD_STD = 1e-6

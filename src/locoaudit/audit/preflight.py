@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from locoaudit.audit import observations, resets, terminations
 from locoaudit.audit.diagnostics import Rollout, rollout
-from locoaudit.audit.findings import Finding
 from locoaudit.audit.rewards import non_task_pay
+from locoaudit.findings import Finding
 from locoaudit.manifest import Manifest
 
 PENALTY_SUFFIXES = ("_l2", "_contacts", "_limits")

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from locoaudit.audit.diagnostics import Rollout
-from locoaudit.audit.findings import Finding
+from locoaudit.findings import Finding
 
 SPIKE_SHARE = 0.1
 TIMEOUT_SHARE = 0.25

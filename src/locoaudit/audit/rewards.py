@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from locoaudit.audit.findings import Finding
+from locoaudit.findings import Finding
 from locoaudit.manifest import Manifest
 
 LAST_WINDOW = 0.2

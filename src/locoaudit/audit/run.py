@@ -17,8 +17,8 @@ import numpy as np
 
 from locoaudit.audit import gait, observations, preflight, resets, rewards, terminations
 from locoaudit.audit.diagnostics import Rollout, forward_commands, rollout
-from locoaudit.audit.findings import Finding
 from locoaudit.fileio import atomic_write_json
+from locoaudit.findings import Finding
 from locoaudit.manifest import Manifest, manifest_hash
 from locoaudit.safety import inside
 

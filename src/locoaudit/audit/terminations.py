@@ -19,9 +19,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from locoaudit.audit.diagnostics import Rollout
-from locoaudit.audit.findings import Finding
+from locoaudit.findings import Finding
 from locoaudit.manifest import Manifest
-from locoaudit.task.terminations import NON_FINITE, TIME_OUT
+from locoaudit.terms.terminations import NON_FINITE, TIME_OUT
 
 SKIM_BAND = 0.1
 SKIM_WARNING = 0.15

@@ -6,9 +6,9 @@ import getpass
 from collections.abc import Sequence
 from pathlib import Path
 
-from locoaudit.audit.findings import blocking
 from locoaudit.errors import LocoauditError
 from locoaudit.fileio import atomic_write_json
+from locoaudit.findings import blocking
 from locoaudit.ledger import gate
 from locoaudit.ledger.record import RECORD_FILE, RunRecord, build_record, record_json
 from locoaudit.ledger.store import Ledger, PromotionEntry, now

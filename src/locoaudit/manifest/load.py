@@ -14,6 +14,8 @@ from typing import Any
 from locoaudit.errors import ManifestError
 from locoaudit.manifest.schema import Manifest
 from locoaudit.manifest.validate import Context, build
+from locoaudit.terms.rewards import REWARDS
+from locoaudit.terms.terminations import TERMINATIONS
 
 PACKAGE_MANIFESTS = "locoaudit.manifests"
 
@@ -56,9 +58,6 @@ def load_manifest(name_or_path: str | Path) -> Manifest:
 
 def manifest_from_dict(table: dict, source: str = "<dict>") -> Manifest:
     """Validate a parsed manifest table (as TOML gives it) into a frozen Manifest."""
-    from locoaudit.task.rewards import REWARDS
-    from locoaudit.task.terminations import TERMINATIONS
-
     manifest = build(Manifest, table, "", Context(source, REWARDS, TERMINATIONS))
     _check_cross_fields(manifest, source)
     return manifest

@@ -152,14 +152,14 @@ class TermSpec:
 class RewardsSection:
     scale_by_dt: bool = spec(True, "multiply every weighted term by the policy step dt")
     only_positive: bool = spec(False, "clip the summed reward at zero from below")
-    terms: MappingProxyType = spec(EMPTY, "term name -> {weight, params}; names from task.rewards.REWARDS")
+    terms: MappingProxyType = spec(EMPTY, "term name -> {weight, params}; names from terms.rewards.REWARDS")
 
 
 @dataclass(frozen=True)
 class TerminationsSection:
     terms: MappingProxyType = spec(
         EMPTY,
-        "term name -> {params}; names from task.terminations.TERMINATIONS (time_out, non_finite built in)",
+        "term name -> {params}; names from terms.terminations.TERMINATIONS (time_out, non_finite built in)",
     )
 
 

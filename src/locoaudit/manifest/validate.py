@@ -12,6 +12,7 @@ from typing import Any
 
 from locoaudit.errors import ManifestError
 from locoaudit.safety import name_problem
+from locoaudit.terrain.kinds import KINDS
 
 TermRegistry = Mapping[str, Callable]
 
@@ -122,8 +123,6 @@ def _mapping(name: str, value: Any, path: str, ctx: Context) -> MappingProxyType
 
 
 def _kinds(value: Mapping, path: str, ctx: Context) -> MappingProxyType:
-    from locoaudit.terrain import KINDS
-
     out = {}
     for kind, share in value.items():
         if kind not in KINDS:

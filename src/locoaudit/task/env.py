@@ -21,10 +21,10 @@ from locoaudit.task import observations as obs_mod
 from locoaudit.task import randomization as rnd
 from locoaudit.task.episodes import EndedEpisodes, EpisodeBook, phase_entropy
 from locoaudit.task.kinematics import rotate_inverse, yaw_of
-from locoaudit.task.rewards import REWARDS
-from locoaudit.task.rowops import row_norm
-from locoaudit.task.terminations import NON_FINITE, TERMINATIONS, TIME_OUT
-from locoaudit.task.view import StepView
+from locoaudit.terms.rewards import REWARDS
+from locoaudit.terms.rowops import row_norm
+from locoaudit.terms.terminations import NON_FINITE, TERMINATIONS, TIME_OUT
+from locoaudit.terms.view import StepView
 from locoaudit.terrain import Curriculum
 
 GRAVITY_DIR = np.array([0.0, 0.0, -1.0])

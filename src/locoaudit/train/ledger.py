@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 import numpy as np
 
 from locoaudit.task.env import StepResult
-from locoaudit.task.terminations import TIME_OUT
+from locoaudit.terms.terminations import TIME_OUT
 
 
 class IterationTracker:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from locoaudit.audit.findings import Finding, at_least, blocking, clean_numbers, format_findings
+from locoaudit.findings import Finding, at_least, blocking, clean_numbers, format_findings
 
 
 def test_json_round_trip_and_clean_numbers():

@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from locoaudit.task.rowops import row_norm, row_sum
-from locoaudit.task.view import StepView
+from locoaudit.terms.rowops import row_norm, row_sum
+from locoaudit.terms.view import StepView
 
 
 def track_lin_vel_xy(v: StepView, *, std: float = 0.5) -> np.ndarray:

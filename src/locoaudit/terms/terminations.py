@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from locoaudit.task.view import StepView
+from locoaudit.terms.view import StepView
 
 TIME_OUT = "time_out"
 NON_FINITE = "non_finite"

@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from locoaudit.task import rewards as R
-from locoaudit.task import terminations as T
-from locoaudit.task.view import StepView
+from locoaudit.terms import rewards as R
+from locoaudit.terms import terminations as T
+from locoaudit.terms.view import StepView
 
 
 def make_view(**overrides) -> StepView:
