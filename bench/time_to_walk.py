@@ -1,12 +1,14 @@
-"""Issue #3 benchmark: wall clock and samples until a policy walks, on this machine's CPU.
+"""Wall clock and samples until a policy walks, on this machine's CPU (median over seeds).
 
-Trains a manifest (default go1_flat, Menagerie Go1 with the feet-contact model) and every
---eval-every iterations evaluates the current policy deterministically (mean action) on fresh
-seeds: flat ground, commands from the manifest's ranges, 20 s episodes, --episodes episodes,
-no pushes. The policy walks when mean planar-velocity tracking error <= 0.25 m/s, yaw-rate error
-<= 0.3 rad/s and fall rate <= 5%. Training wall clock excludes evaluation time (reported apart).
+Trains a manifest (quadruped_flat, go1_flat or go1_rough, or a TOML path) through the same loop as
+`locoaudit train` (metrics.jsonl, TensorBoard, checkpoints, Ctrl-C) and every --eval-every
+iterations evaluates the current policy deterministically (mean action) on fresh seeds: the
+manifest's own terrain, commands from its ranges, full episodes, no pushes, --episodes episodes.
+It walks when mean planar-velocity error <= 0.25 m/s (0.3 on go1_rough), yaw-rate error
+<= 0.3 rad/s and fall rate <= 5% (and on go1_rough the mean terrain level is at least half the
+rows). Training wall clock excludes evaluation time (reported apart).
 
-Run: MENAGERIE_ROOT=../shared/menagerie .venv/bin/python bench/time_to_walk.py [--minutes 10]
+Run: PYTHONPATH=src .venv/bin/python bench/time_to_walk.py --manifest quadruped_flat [--seeds 1 2 3]
 Writes bench/out/time_to_walk-<manifest>.json.
 """
 
@@ -27,10 +29,11 @@ from locoaudit.evaluate import engine, metrics  # noqa: E402
 from locoaudit.evaluate.conditions import Batch  # noqa: E402
 from locoaudit.evaluate.panel import Cell, Panel, TerrainCell  # noqa: E402
 from locoaudit.evaluate.rollout import torch_policy  # noqa: E402
-from locoaudit.manifest import load_manifest  # noqa: E402
+from locoaudit.manifest import Manifest, load_manifest  # noqa: E402
 from locoaudit.train import session  # noqa: E402
 
 WALK = {"lin_vel_error": 0.25, "yaw_rate_error": 0.3, "fall_rate": 0.05}
+ROUGH_WALK = {"lin_vel_error": 0.3, "fall_rate": 0.05}
 
 
 def evaluate(trainer, episodes: int, seed: int) -> dict:
@@ -50,74 +53,103 @@ def evaluate(trainer, episodes: int, seed: int) -> dict:
         "lin_vel_error": float(table["lin_vel_error"].mean()),
         "yaw_rate_error": float(table["yaw_rate_error"].mean()),
         "fall_rate": float(table["fell"].mean()),
-        "eval_env_steps_per_s": log.env_steps_per_s,
     }
 
 
-def walks(metrics: dict) -> bool:
-    return all(metrics[k] <= v for k, v in WALK.items())
+def walks(manifest: Manifest, result: dict, terrain_level: float | None) -> bool:
+    """The walking criteria (on a grid terrain also: mean terrain level >= half the rows)."""
+    if manifest.terrain.type == "grid":
+        rows_ok = terrain_level is not None and terrain_level >= manifest.terrain.num_rows / 2
+        return rows_ok and all(result[k] <= v for k, v in ROUGH_WALK.items())
+    return all(result[k] <= v for k, v in WALK.items())
 
 
-def train_until_walking(trainer, args, log) -> tuple[list, float, dict | None]:
-    """Train within the wall-clock budget, evaluating every eval_every iterations; stop once it walks."""
-    history, eval_s = [], 0.0
-    while trainer.counters.wall_clock_s < args.minutes * 60:
-        record = trainer.iteration()
-        log.write(json.dumps(record) + "\n")
-        log.flush()
+def run_seed(manifest: Manifest, args: argparse.Namespace, seed: int) -> dict:
+    """Train one seed until it walks (or the budget ends); returns its summary and evaluation history."""
+    out = HERE / "out" / "runs"
+    trainer = session.start(manifest, args.num_envs, seed, out, "cpu", args.threads)
+    print(f"run {trainer.run_dir}", flush=True)
+    history, walked, collect, update, eval_s = [], [], [0.0], [0.0], [0.0]
+
+    def on_iteration(record: dict) -> bool:
+        collect[0] += record["collect_s"]
+        update[0] += record["update_s"]
         if record["iteration"] % args.eval_every:
-            continue
+            return False
         t = time.perf_counter()
-        metrics = evaluate(trainer, args.episodes, seed=10_000 + record["iteration"])
-        eval_s += time.perf_counter() - t
-        row = {
-            k: record[k] for k in ("iteration", "samples", "wall_clock_s", "collect_s", "update_s")
-        } | metrics
+        result = evaluate(trainer, args.episodes, seed=10_000 + record["iteration"])
+        eval_s[0] += time.perf_counter() - t
+        row = {k: record[k] for k in ("iteration", "samples", "wall_clock_s")} | result
+        row["terrain_level"] = record["terrain_level"]
         history.append(row)
         print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}), flush=True)
-        if walks(metrics):
-            return history, eval_s, row
-    return history, eval_s, None
+        if walks(manifest, result, record["terrain_level"]):
+            walked.append(row)
+        return bool(walked)
+
+    session.run(trainer, args.iterations, quiet=True, minutes=args.minutes, on_iteration=on_iteration)
+    c = trainer.counters
+    first = walked[0] if walked else None
+    return {
+        "seed": seed,
+        "walked": first is not None,
+        "time_to_walk_s": None if first is None else first["wall_clock_s"],
+        "samples_to_walk": None if first is None else first["samples"],
+        "iterations_to_walk": None if first is None else first["iteration"],
+        "iterations": c.iteration,
+        "training_wall_clock_s": c.wall_clock_s,
+        "collect_s": collect[0],
+        "update_s": update[0],
+        "collect_fraction": collect[0] / max(collect[0] + update[0], 1e-9),
+        "env_steps_per_s": c.samples / max(collect[0], 1e-9),
+        "evaluation_s": eval_s[0],
+        "run_dir": str(trainer.run_dir),
+        "history": history,
+    }
+
+
+def median(runs: list[dict], key: str) -> float | None:
+    """Median over seeds; a seed that did not walk counts as infinitely slow (None if most did not)."""
+    values = sorted(np.inf if r[key] is None else r[key] for r in runs)
+    value = float(np.median(values))
+    return None if not np.isfinite(value) else value
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--manifest", default="go1_flat")
-    parser.add_argument("--num-envs", type=int, default=1024)
-    parser.add_argument("--minutes", type=float, default=10.0, help="training wall-clock budget")
-    parser.add_argument("--eval-every", type=int, default=25)
+    parser.add_argument("--manifest", default="quadruped_flat", help="shipped name or TOML path")
+    parser.add_argument("--num-envs", type=int, default=1024, help="parallel envs (default 1024)")
+    parser.add_argument("--minutes", type=float, default=10.0, help="training wall-clock budget per seed")
+    parser.add_argument("--iterations", type=int, default=10**9, help="iteration budget per seed")
+    parser.add_argument("--eval-every", type=int, default=10)
     parser.add_argument("--episodes", type=int, default=64)
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--threads", type=int, default=None, help="physics threads (default: the manifest's)")
     args = parser.parse_args()
     manifest = load_manifest(args.manifest)
-    trainer = session.start(manifest, args.num_envs, args.seed, HERE / "out" / "runs", "cpu", None)
-    print(f"run {trainer.run_dir}", flush=True)
-    with open(trainer.run_dir / session.METRICS, "a") as log:  # the run's ledger, as `locoaudit train` writes
-        history, eval_s, result = train_until_walking(trainer, args, log)
-    trainer.save()
+    runs = [run_seed(manifest, args, seed) for seed in args.seeds]
     summary = {
         "manifest": manifest.name,
         "num_envs": args.num_envs,
-        "criteria": WALK,
-        "walked": result is not None,
-        "time_to_walk_s": None if result is None else result["wall_clock_s"],
-        "samples_to_walk": None if result is None else result["samples"],
-        "iterations": trainer.counters.iteration,
-        "training_wall_clock_s": trainer.counters.wall_clock_s,
-        "evaluation_s": eval_s,
-        "collect_fraction": float(
-            np.sum([h["collect_s"] for h in history])
-            / max(np.sum([h["collect_s"] + h["update_s"] for h in history]), 1e-9)
-        ),
+        "criteria": ROUGH_WALK if manifest.terrain.type == "grid" else WALK,
+        "seeds": args.seeds,
+        "walked": sum(r["walked"] for r in runs),
+        "median_time_to_walk_s": median(runs, "time_to_walk_s"),
+        "median_samples_to_walk": median(runs, "samples_to_walk"),
+        "median_iterations_to_walk": median(runs, "iterations_to_walk"),
+        "median_collect_fraction": float(np.median([r["collect_fraction"] for r in runs])),
+        "median_env_steps_per_s": float(np.median([r["env_steps_per_s"] for r in runs])),
         "ppo": dataclasses.asdict(manifest.ppo),
-        "run_dir": str(trainer.run_dir),
-        "history": history,
+        "runs": runs,
     }
     out = HERE / "out" / f"time_to_walk-{manifest.name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(summary, indent=2))
-    print(json.dumps({k: v for k, v in summary.items() if k not in ("history", "ppo")}, indent=2))
+    brief = {k: v for k, v in summary.items() if k not in ("runs", "ppo")}
+    brief["per_seed"] = [{k: v for k, v in r.items() if k != "history"} for r in runs]
+    print(json.dumps(brief, indent=2))
     return 0
 
 

@@ -151,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
         "train",
         help="train a policy with PPO (rsl-rl-lib) on the batched environment",
         description="Train with rsl-rl-lib's PPO. Each run gets a new directory under --out holding the "
-        "frozen manifest, provenance (run.json), a per-iteration ledger (metrics.jsonl, TensorBoard) and "
+        "frozen manifest, provenance (run.json), per-iteration metrics (metrics.jsonl, TensorBoard) and "
         "checkpoints. Ctrl-C saves a checkpoint and exits; --resume continues a run where it stopped.",
     )
     train.add_argument("manifest", nargs="?", help="manifest name or .toml path (optional with --resume)")

@@ -13,7 +13,7 @@ from locoaudit.manifest import manifest_hash
 from locoaudit.train import session
 from locoaudit.train.checkpoint import load_checkpoint
 
-LEDGER_FIELDS = {
+METRICS_FIELDS = {
     "iteration",
     "samples",
     "updates",
@@ -64,7 +64,7 @@ def test_two_iterations_make_a_complete_run_directory(tiny_manifest, tmp_path):
     rows = read_metrics(run)
     assert [r["iteration"] for r in rows] == [1, 2]
     for row in rows:
-        assert set(row) >= LEDGER_FIELDS
+        assert set(row) >= METRICS_FIELDS
         assert set(row["advantage"]) == {"mean", "std", "p5", "p95"}
         assert set(row["reward_terms"]) == set(tiny_manifest.rewards.terms)
         if row["episodes"]:

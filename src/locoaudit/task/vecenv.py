@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
+
 import numpy as np
 import torch
 from rsl_rl.env import VecEnv
@@ -11,11 +13,35 @@ from locoaudit.manifest import to_plain
 from locoaudit.task.env import LocoEnv, StepResult
 
 
-class LocoVecEnv(VecEnv):
+class TaskVecEnv(VecEnv):
+    """What the trainer reads beyond rsl-rl's VecEnv: step length, the last step, task stats, state."""
+
+    dt: float  # policy step [s]
+    last_result: StepResult | None  # the latest step, for the iteration's rollout statistics
+
+    @abstractmethod
+    def task_stats(self) -> dict[str, float | None]:
+        """Per-iteration task figures for the metrics record (terrain level, phase entropy, ...)."""
+
+    @abstractmethod
+    def state_dict(self) -> dict:
+        """Everything of the env that affects the future, for checkpoints."""
+
+    @abstractmethod
+    def load_state_dict(self, state: dict) -> None:
+        """Restore what state_dict returned."""
+
+    @abstractmethod
+    def set_observations(self, obs: dict[str, np.ndarray]) -> None:
+        """Replace the current observations (used when restoring a checkpoint)."""
+
+
+class LocoVecEnv(TaskVecEnv):
     """Torch view of a LocoEnv for rsl-rl's PPO; physics and task logic stay in numpy on the CPU."""
 
     def __init__(self, env: LocoEnv, device: str = "cpu"):
         self.env = env
+        self.dt = env.dt
         self.num_envs = env.num_envs
         self.num_actions = env.num_actions
         self.max_episode_length = env.max_episode_steps
@@ -42,6 +68,20 @@ class LocoVecEnv(VecEnv):
     def set_observations(self, obs: dict[str, np.ndarray]) -> None:
         """Replace the current observations (used when restoring a checkpoint)."""
         self._obs = self._to_tensordict(obs)
+
+    def task_stats(self) -> dict[str, float | None]:
+        curriculum = self.env.curriculum
+        return {
+            "terrain_level": None if curriculum is None else curriculum.mean_level(),
+            "phase_entropy": self.env.phase_entropy(),
+            "nonfinite_resets": self.env.nonfinite_resets,
+        }
+
+    def state_dict(self) -> dict:
+        return self.env.state_dict()
+
+    def load_state_dict(self, state: dict) -> None:
+        self.env.load_state_dict(state)
 
     def step(self, actions: torch.Tensor) -> tuple[TensorDict, torch.Tensor, torch.Tensor, dict]:
         result = self.env.step(actions.detach().cpu().numpy())

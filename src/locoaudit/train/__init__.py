@@ -1,1 +1,1 @@
-"""Training: rsl-rl-lib PPO over the batched environment, with a training ledger and checkpoints."""
+"""Training: rsl-rl-lib PPO over the batched environment, with per-iteration metrics and checkpoints."""

@@ -1,7 +1,8 @@
-"""The training loop: collect, store, returns, update, log (rsl-rl-lib PPO inside).
+"""One PPO iteration: collect, store, returns, update, record (rsl-rl-lib PPO inside).
 
 `Trainer` owns the env, the algorithm and the counters; `Trainer.iteration` is one pass of
-collect -> compute returns -> update -> ledger record, readable top to bottom.
+collect -> compute returns -> update -> metrics record, readable top to bottom. The loop around
+it (logging, checkpoints, stopping) is `session.run`.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ import torch
 from rsl_rl.algorithms import PPO
 
 from locoaudit.manifest import Manifest, manifest_hash
-from locoaudit.task.vecenv import LocoVecEnv
+from locoaudit.task.vecenv import TaskVecEnv
 from locoaudit.train import stats
 from locoaudit.train.checkpoint import save_checkpoint
-from locoaudit.train.ledger import IterationTracker
 from locoaudit.train.ppo import log_prob_of
+from locoaudit.train.rollout_stats import RolloutStats
 from locoaudit.train.rundir import code_version
 
 
@@ -35,15 +36,15 @@ class Counters:
 @dataclass
 class Trainer:
     manifest: Manifest
-    env: LocoVecEnv
+    env: TaskVecEnv
     alg: PPO
     run_dir: Path
     counters: Counters = field(default_factory=Counters)
 
     def iteration(self, stop_requested=lambda: False) -> dict[str, Any] | None:
-        """One PPO iteration; returns its ledger record, or None if a stop was requested mid-rollout."""
+        """One PPO iteration; returns its metrics record, or None if a stop was requested mid-rollout."""
         cfg, alg, env = self.manifest.ppo, self.alg, self.env
-        tracker = IterationTracker(env.env.dt)
+        rollout = RolloutStats(env.dt)
         start = time.perf_counter()
         obs = env.get_observations()
         with torch.inference_mode():
@@ -51,7 +52,7 @@ class Trainer:
                 actions = alg.act(obs)
                 obs, rewards, dones, extras = env.step(actions)
                 alg.process_env_step(obs, rewards, dones, extras)
-                tracker.add(env.last_result)
+                rollout.add(env.last_result)
                 if stop_requested():
                     alg.storage.clear()
                     alg.transition.clear()
@@ -68,16 +69,15 @@ class Trainer:
         losses = alg.update()
         update_s = time.perf_counter() - update_start
         ratio = stats.ratio_stats(log_prob_of(alg, batch_obs, batch_actions), old_log_prob, cfg.clip_param)
-        return self._record(tracker, collect_s, update_s, adv, explained, ratio, losses)
+        return self._record(rollout, collect_s, update_s, adv, explained, ratio, losses)
 
-    def _record(self, tracker, collect_s, update_s, adv, explained, ratio, losses) -> dict[str, Any]:
+    def _record(self, rollout, collect_s, update_s, adv, explained, ratio, losses) -> dict[str, Any]:
         cfg, c, env = self.manifest.ppo, self.counters, self.env
         samples = env.num_envs * cfg.num_steps_per_env
         c.iteration += 1
         c.samples += samples
         c.updates += cfg.num_learning_epochs * cfg.num_mini_batches
         c.wall_clock_s += collect_s + update_s
-        curriculum = env.env.curriculum
         return {
             "iteration": c.iteration,
             "samples": c.samples,
@@ -86,16 +86,14 @@ class Trainer:
             "collect_s": collect_s,
             "update_s": update_s,
             "env_steps_per_s": samples / collect_s,
-            **tracker.record(),
+            **rollout.record(),
             "advantage": adv,
             "clip_fraction": ratio["clip_fraction"],
             "approx_kl": ratio["approx_kl"],
             "explained_variance": explained,
             "learning_rate": self.alg.learning_rate,
             "action_std": float(self.alg.get_policy().output_std.mean()),
-            "terrain_level": None if curriculum is None else curriculum.mean_level(),
-            "phase_entropy": env.env.phase_entropy(),
-            "nonfinite_resets": env.env.nonfinite_resets,
+            **env.task_stats(),
             "losses": losses,
         }
 
@@ -106,7 +104,7 @@ class Trainer:
             "alg": self.alg.save(),
             "learning_rate": self.alg.learning_rate,
             "torch_rng": torch.get_rng_state(),
-            "env": self.env.env.state_dict(),
+            "env": self.env.state_dict(),
             "obs": {k: v.cpu().clone() for k, v in self.env.get_observations().items()},
             "manifest_hash": manifest_hash(self.manifest),
             "code": code_version(),
@@ -119,7 +117,7 @@ class Trainer:
         """Continue exactly where checkpoint_state left off."""
         self.alg.load(state["alg"], None, strict=True)
         self.alg.learning_rate = state["learning_rate"]
-        self.env.env.load_state_dict(state["env"])
+        self.env.load_state_dict(state["env"])
         self.env.set_observations({k: np.asarray(v) for k, v in state["obs"].items()})
         self.counters = Counters(**state["counters"])
         torch.set_rng_state(state["torch_rng"])

@@ -4,7 +4,7 @@ Layout of runs/<run_id>/:
   manifest.json     canonical JSON of the frozen manifest (its sha256 is the manifest hash)
   run.json          run id, manifest name and hash, seed, num_envs, device, code and library
                     versions, machine, resume history
-  metrics.jsonl     one JSON object per training iteration (see train/ledger.py)
+  metrics.jsonl     one JSON object per training iteration (see train/rollout_stats.py)
   checkpoints/      model_<iteration>.pt and latest.pt, written atomically
   models.txt        rsl-rl's model summary
 """

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
+import math
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -19,9 +19,10 @@ from locoaudit.safety import inside
 from locoaudit.task.env import LocoEnv
 from locoaudit.task.vecenv import LocoVecEnv
 from locoaudit.train.checkpoint import load_checkpoint
+from locoaudit.train.logger import METRICS as METRICS  # re-exported: callers name the file
+from locoaudit.train.logger import TrainingLogger
 from locoaudit.train.loop import Trainer
 from locoaudit.train.ppo import build_ppo
-from locoaudit.train.progress import Progress
 from locoaudit.train.rundir import (
     atomic_write_bytes,
     atomic_write_json,
@@ -30,8 +31,6 @@ from locoaudit.train.rundir import (
     load_run_manifest,
     read_run,
 )
-
-METRICS = "metrics.jsonl"
 
 
 def check_device(device: str) -> None:
@@ -132,64 +131,32 @@ def stop_on_sigint() -> Iterator[dict]:
 
 
 def run(
-    trainer: Trainer, iterations: int, quiet: bool = False, minutes: float | None = None
+    trainer: Trainer,
+    iterations: int,
+    quiet: bool = False,
+    minutes: float | None = None,
+    on_iteration: Callable[[dict[str, Any]], bool] | None = None,
 ) -> dict[str, Any]:
-    """Train `iterations` more iterations (or until `minutes` of training wall clock have passed);
-    log each, checkpoint periodically and at the end or on Ctrl-C."""
-    target = trainer.counters.iteration + iterations
-    deadline = None if minutes is None else trainer.counters.wall_clock_s + 60.0 * minutes
-    save_every = trainer.manifest.ppo.save_interval
-    writer = _tensorboard(trainer.run_dir)
+    """The training loop of `train`, `demo` and the benchmarks.
+
+    Runs `iterations` more iterations, stopping early after `minutes` of training wall clock, on
+    Ctrl-C, or when `on_iteration(record)` returns True; checkpoints every save_interval and at the end.
+    """
+    c, save_every = trainer.counters, trainer.manifest.ppo.save_interval
+    target = c.iteration + iterations
     seconds = None if minutes is None else 60.0 * minutes
-    progress = Progress(trainer.counters.iteration, target, disable=quiet, seconds=seconds)
-    last: dict[str, Any] = {}
-    with stop_on_sigint() as flag, open(inside(trainer.run_dir, METRICS), "a") as log:
-        while trainer.counters.iteration < target:
-            record = trainer.iteration(stop_requested=lambda: flag["stop"])
-            if record is None:
+    deadline = math.inf if seconds is None else c.wall_clock_s + seconds
+    logger = TrainingLogger(trainer.run_dir, c.iteration, target, seconds, quiet)
+    with stop_on_sigint() as sigint, logger:
+        while c.iteration < target and not sigint["stop"] and c.wall_clock_s < deadline:
+            record = trainer.iteration(stop_requested=lambda: sigint["stop"])
+            if record is None:  # Ctrl-C mid-rollout: the partial iteration is discarded
                 break
-            last = record
-            log.write(json.dumps(record) + "\n")
-            log.flush()
-            _tensorboard_write(writer, record)
-            progress.update(record)
-            if record["iteration"] % save_every == 0:
+            logger.log(record)
+            if c.iteration % save_every == 0:
                 trainer.save()
-            if flag["stop"] or (deadline is not None and trainer.counters.wall_clock_s >= deadline):
+            if on_iteration is not None and on_iteration(record):
                 break
         path = trainer.save()
-    progress.close()
-    if writer is not None:
-        writer.close()
-    return {
-        "stopped_early": flag["stop"],
-        "iteration": trainer.counters.iteration,
-        "checkpoint": str(path),
-        "last": last,
-    }
-
-
-def _tensorboard(run_dir: Path):
-    try:
-        from torch.utils.tensorboard import SummaryWriter
-    except ImportError:  # tensorboard is optional; metrics.jsonl always has everything
-        return None
-    return SummaryWriter(log_dir=str(run_dir / "tensorboard"))
-
-
-def flatten(record: dict, prefix: str = "") -> dict[str, float]:
-    """Numeric leaves of a nested record as {'a/b': value}."""
-    out: dict[str, float] = {}
-    for key, value in record.items():
-        if isinstance(value, dict):
-            out.update(flatten(value, f"{prefix}{key}/"))
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            out[f"{prefix}{key}"] = float(value)
-    return out
-
-
-def _tensorboard_write(writer, record: dict) -> None:
-    if writer is None:
-        return
-    for name, value in flatten(record).items():
-        writer.add_scalar(name, value, record["iteration"])
+    stopped = sigint["stop"]
+    return {"stopped_early": stopped, "iteration": c.iteration, "checkpoint": str(path), "last": logger.last}

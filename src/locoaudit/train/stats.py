@@ -1,4 +1,4 @@
-"""Pure statistics for the training ledger. Shapes are in each docstring; all inputs are torch tensors."""
+"""Pure statistics for the per-iteration training metrics (torch tensors; shapes in each docstring)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The training ledger: one JSON record per iteration, accumulated from environment steps.
+"""Rollout statistics of one training iteration (a line of metrics.jsonl), accumulated from env steps.
 
 Termination reasons are fractions of the episodes that ended in the iteration (they sum to 1
 over reasons, `time_out` included), never per-step rates. Reward terms are reported per episode
@@ -19,7 +19,7 @@ from locoaudit.task.env import StepResult
 from locoaudit.terms.terminations import TIME_OUT
 
 
-class IterationTracker:
+class RolloutStats:
     """Accumulates StepResults of one iteration's rollout."""
 
     def __init__(self, dt: float):
