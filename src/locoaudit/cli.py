@@ -6,15 +6,16 @@ import argparse
 import json
 import sys
 
-from locoaudit import __version__
-from locoaudit.argtypes import positive_int
+from locoaudit import __version__, argtypes
+from locoaudit.argtypes import OneLineParser, positive_int
 from locoaudit.errors import LocoauditError
 
 
 def _cmd_manifest_check(args: argparse.Namespace) -> int:
-    from locoaudit.manifest import canonical_json, load_manifest, manifest_hash
+    from locoaudit.manifest import canonical_json, manifest_hash
+    from locoaudit.task.checks import load_checked
 
-    manifest = load_manifest(args.manifest)
+    manifest = load_checked(args.manifest, args.num_envs)
     digest = manifest_hash(manifest)
     if args.json:
         print(
@@ -65,10 +66,10 @@ def _cmd_bench_throughput(args: argparse.Namespace) -> int:
 def _cmd_train(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from locoaudit.manifest import load_manifest
+    from locoaudit.task.checks import load_checked
     from locoaudit.train import session
 
-    manifest = load_manifest(args.manifest) if args.manifest else None
+    manifest = load_checked(args.manifest, args.num_envs) if args.manifest else None
     if args.resume:
         trainer = session.resume(Path(args.resume), manifest, args.force, args.device)
         print(f"resuming {trainer.run_dir} at iteration {trainer.counters.iteration}", file=sys.stderr)
@@ -123,7 +124,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="locoaudit",
         description="Train legged-locomotion policies with batched MuJoCo + PPO, with the evidence attached.",
     )
@@ -143,6 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--json", action="store_true", help="print the normalised manifest and its sha256 as JSON"
     )
+    check.add_argument(
+        "--num-envs",
+        type=argtypes.num_envs,
+        default=1024,
+        help="check the PPO batch at this many environments, as `train --num-envs` (default 1024)",
+    )
     check.set_defaults(func=_cmd_manifest_check)
     lst = msub.add_parser("list", help="list the shipped manifests")
     lst.set_defaults(func=_cmd_manifest_list)
@@ -156,16 +163,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("manifest", nargs="?", help="manifest name or .toml path (optional with --resume)")
     train.add_argument(
-        "--num-envs", type=positive_int, default=1024, help="parallel environments (default 1024)"
+        "--num-envs", type=argtypes.num_envs, default=1024, help="parallel environments (default 1024)"
     )
     train.add_argument(
         "--iterations", type=positive_int, default=300, help="PPO iterations to run (default 300)"
     )
-    train.add_argument("--minutes", type=float, default=None, help="also stop after this much training time")
-    train.add_argument("--seed", type=int, default=1, help="seed for the env and the policy (default 1)")
-    train.add_argument("--out", default="runs", help="folder for run directories (default runs/)")
-    train.add_argument("--device", default=None, help="policy device: cpu (default) or cuda")
-    train.add_argument("--threads", type=int, default=None, help="physics threads (default: the manifest's)")
+    train.add_argument(
+        "--minutes",
+        type=argtypes.positive_float,
+        default=None,
+        help="also stop after this much training time",
+    )
+    train.add_argument(
+        "--seed", type=argtypes.seed, default=1, help="seed for the env and the policy (default 1)"
+    )
+    train.add_argument(
+        "--out", type=argtypes.out_dir, default="runs", help="folder for run directories (default runs/)"
+    )
+    train.add_argument(
+        "--device", type=argtypes.device, default=None, help="policy device: cpu (default) or cuda"
+    )
+    train.add_argument(
+        "--threads", type=argtypes.threads, default=None, help="physics threads (default: the manifest's)"
+    )
     train.add_argument("--resume", metavar="RUN_DIR", help="continue this run from its latest checkpoint")
     train.add_argument(
         "--force", action="store_true", help="resume even if the manifest or code changed (recorded)"
@@ -187,11 +207,13 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--episodes", type=positive_int, default=None, help="episodes per cell (default: the panel's)"
     )
-    ev.add_argument("--seed", type=int, default=None, help="evaluation seed (default: the panel's)")
+    ev.add_argument("--seed", type=argtypes.seed, default=None, help="evaluation seed (default: the panel's)")
     ev.add_argument(
         "--allow-overlap", action="store_true", help="evaluate an overlapping panel (held_out: false)"
     )
-    ev.add_argument("--threads", type=int, default=None, help="physics threads (default: the manifest's)")
+    ev.add_argument(
+        "--threads", type=argtypes.threads, default=None, help="physics threads (default: the manifest's)"
+    )
     ev.add_argument(
         "--transfer",
         action="store_true",
@@ -219,14 +241,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     thr.add_argument("--manifest", action="append", required=True, help="manifest name or path (repeatable)")
     thr.add_argument(
-        "--num-envs", type=positive_int, action="append", required=True, help="batch size (repeatable)"
+        "--num-envs", type=argtypes.num_envs, action="append", required=True, help="batch size (repeatable)"
     )
     thr.add_argument(
-        "--seconds", type=float, default=20.0, help="measurement time per configuration (default 20)"
+        "--seconds",
+        type=argtypes.positive_float,
+        default=20.0,
+        help="measurement time per configuration (default 20)",
     )
-    thr.add_argument("--threads", type=int, default=None, help="physics threads (default: the manifest's)")
+    thr.add_argument(
+        "--threads", type=argtypes.threads, default=None, help="physics threads (default: the manifest's)"
+    )
     thr.add_argument("--json", action="store_true", help="print results as JSON on stdout")
-    thr.add_argument("--out", help="also write the JSON results to this file")
+    thr.add_argument("--out", type=argtypes.out_file, help="also write the JSON results to this file")
     thr.set_defaults(func=_cmd_bench_throughput)
     from locoaudit.ledger import cli as ledger_cli
 
@@ -253,6 +280,10 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into head & co.: stop quietly
         sys.stderr.close()
         return 0
+    except OSError as exc:  # unwritable folder, full disk, ...: one line naming the file
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"locoaudit: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
+from locoaudit import argtypes
 from locoaudit.manifest import Manifest, load_manifest
 
 PANEL = "disturbance"
@@ -107,11 +108,20 @@ def add_commands(verbs: argparse._SubParsersAction) -> None:
         "run the promotion gate (the first run of a task is bootstrapped). Finishes in under 10 minutes.",
     )
     demo.add_argument("--manifest", default="quadruped_flat", help="manifest (default: quadruped_flat)")
-    demo.add_argument("--minutes", type=float, default=4.0, help="training time (default 4)")
-    demo.add_argument("--episodes", type=int, default=32, help="evaluation episodes per cell (default 32)")
-    demo.add_argument("--num-envs", type=int, default=None, help="parallel envs (default 1024)")
-    demo.add_argument("--seed", type=int, default=1, help="seed (default 1)")
-    demo.add_argument("--out", default="runs", help="runs directory, holding the ledger (default runs/)")
+    demo.add_argument(
+        "--minutes", type=argtypes.positive_float, default=4.0, help="training time (default 4)"
+    )
+    demo.add_argument(
+        "--episodes", type=argtypes.positive_int, default=32, help="evaluation episodes per cell (default 32)"
+    )
+    demo.add_argument("--num-envs", type=argtypes.num_envs, default=None, help="parallel envs (default 1024)")
+    demo.add_argument("--seed", type=argtypes.seed, default=1, help="seed (default 1)")
+    demo.add_argument(
+        "--out",
+        type=argtypes.out_dir,
+        default="runs",
+        help="runs directory, holding the ledger (default runs/)",
+    )
     demo.add_argument(
         "--quick", action="store_true", help="a tiny end-to-end check in seconds (2 iterations, 2 s episodes)"
     )

@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from locoaudit import argtypes
 from locoaudit.argtypes import positive_int
 
 DESCRIPTION = """\
@@ -79,6 +80,8 @@ def add_commands(verbs: argparse._SubParsersAction) -> None:
     audit.add_argument(
         "--steps", type=positive_int, default=250, help="policy steps per rollout (default 250)"
     )
-    audit.add_argument("--seed", type=int, default=0, help="rollout seed (default 0)")
-    audit.add_argument("--threads", type=int, default=None, help="physics threads (default: the manifest's)")
+    audit.add_argument("--seed", type=argtypes.seed, default=0, help="rollout seed (default 0)")
+    audit.add_argument(
+        "--threads", type=argtypes.threads, default=None, help="physics threads (default: the manifest's)"
+    )
     audit.set_defaults(func=_cmd_audit)

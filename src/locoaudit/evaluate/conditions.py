@@ -12,7 +12,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from locoaudit.evaluate.panel import Cell, Panel, TerrainCell
+from locoaudit.evaluate.panel import TERRAIN_BORDER, Cell, Panel, TerrainCell
 from locoaudit.manifest import Manifest
 
 
@@ -109,7 +109,7 @@ def _with_terrain(m: Manifest, t: TerrainCell, seed: int | None) -> Manifest:
         num_cols=len(t.kinds),
         tile_size=t.tile_size,
         resolution=t.resolution,
-        border=10.0,
+        border=TERRAIN_BORDER,
         difficulty=(t.difficulty, t.difficulty),
         curriculum=False,
         max_init_level=0,

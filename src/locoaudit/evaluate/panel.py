@@ -16,6 +16,8 @@ from locoaudit.manifest.load import read_toml, to_plain
 from locoaudit.manifest.schema import spec
 from locoaudit.manifest.validate import Context, build
 
+TERRAIN_BORDER = 10.0  # flat border around a cell's grid [m] (see conditions.py)
+
 
 @dataclass(frozen=True)
 class TerrainCell:
@@ -98,11 +100,29 @@ def load_panel(name_or_path: str) -> Panel:
             raise ManifestError(source, f"{key}.terrain.kinds", f"unknown terrain kind {bad[0]!r}")
         if cell.terrain.type == "grid" and not (cell.terrain.kinds and cell.terrain.seeds):
             raise ManifestError(source, f"{key}.terrain", "a grid cell needs kinds and seeds")
+        _check_cell_physics(panel, cell, source, key)
         observable = (*NOISY_TERMS, "command", "last_action")
         bad = [t for t in cell.sensor.terms if t not in observable]
         if bad:
             raise ManifestError(source, f"{key}.sensor.terms", f"unknown observation term {bad[0]!r}")
     return panel
+
+
+def _check_cell_physics(panel: Panel, cell: Cell, source: str, key: str) -> None:
+    """A push inside the episode, and a terrain grid that can be generated."""
+    from locoaudit.terrain.grid import grid_problem
+
+    if cell.push.velocity > 0 and cell.push.time_s >= panel.episode_s:
+        raise ManifestError(
+            source,
+            f"{key}.push.time_s",
+            f"push at {cell.push.time_s:g} s never happens: episodes end at {panel.episode_s:g} s",
+        )
+    t = cell.terrain
+    if t.type == "grid":
+        problem = grid_problem(1, len(t.kinds), t.tile_size, t.resolution, TERRAIN_BORDER)
+        if problem:
+            raise ManifestError(source, f"{key}.terrain", problem)
 
 
 def panel_hash(panel: Panel) -> str:

@@ -26,9 +26,9 @@ def write_record(record: RunRecord) -> None:
         atomic_write_json(inside(Path(record.run_dir), RECORD_FILE), record_json(record))
 
 
-def add_run(ledger: Ledger, run_dir: Path) -> RunRecord:
-    """Build the record from a run directory, upsert it with its evaluations, write record.json."""
-    built = build_record(run_dir)
+def add_run(ledger: Ledger, run_dir: Path, built: RunRecord | None = None) -> RunRecord:
+    """Upsert a run's record (built from run_dir unless given) with its evaluations; write record.json."""
+    built = built or build_record(run_dir)
     ledger.add_run(built)
     record = ledger.get_run(built.run_id)
     assert record is not None

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from locoaudit.ledger import actions
 from locoaudit.ledger.compare import compare_runs
-from locoaudit.ledger.record import record_json
+from locoaudit.ledger.record import build_record, record_json
 from locoaudit.ledger.report import format_compare, format_decision, format_list, format_record
 from locoaudit.ledger.store import Ledger, open_ledger
 
@@ -27,8 +27,9 @@ def _ledger(args: argparse.Namespace, *runs: str) -> Iterator[Ledger]:
 
 
 def _cmd_add(args: argparse.Namespace) -> int:
+    built = build_record(Path(args.run_dir))  # a bad run directory creates no ledger file
     with _ledger(args) as ledger:
-        record = actions.add_run(ledger, Path(args.run_dir))
+        record = actions.add_run(ledger, Path(args.run_dir), built)
     print(f"added {record.run_id} to {ledger.url} ({len(record.evaluations)} evaluations)")
     return 0
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from locoaudit.errors import LocoauditError
+from locoaudit.fileio import read_text
 
 KINDS = ("heldout", "transfer")
 
@@ -145,7 +146,7 @@ def load_evaluations(run_dir: Path, run_id: str) -> tuple[Evaluation, ...]:
     out = []
     for file in sorted(folder.glob("*.json")) if folder.is_dir() else []:
         try:
-            obj = json.loads(file.read_text())
+            obj = json.loads(read_text(file))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise LocoauditError(f"{file}: unreadable evaluation: {exc}") from None
         ev = parse_evaluation(obj, str(file))

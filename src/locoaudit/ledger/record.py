@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from locoaudit.errors import LocoauditError
+from locoaudit.fileio import read_text
 from locoaudit.ledger.evaluation import Evaluation, latest, load_evaluations
 from locoaudit.manifest import Manifest, manifest_from_canonical, to_plain
 
@@ -74,7 +75,7 @@ def read_metrics(path: Path) -> list[dict[str, Any]]:
     if not path.is_file():
         raise LocoauditError(f"{path}: missing (the run has no training iterations logged)")
     by_iteration: dict[int, dict] = {}
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
+    for number, line in enumerate(read_text(path).splitlines(), start=1):
         if not line.strip():
             continue
         try:
@@ -99,7 +100,7 @@ def _read_json(file: Path) -> Any:
     if not file.is_file():
         raise LocoauditError(f"{file.parent}: not a run directory (no {file.name})")
     try:
-        return json.loads(file.read_text())
+        return json.loads(read_text(file))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise LocoauditError(f"{file}: unreadable: {exc}") from None
 

@@ -140,9 +140,13 @@ class SqliteLedger:
 
     def _record(self, run_id: str, record: str, manifest: str, statuses: dict[str, str]) -> RunRecord:
         rows = self.conn.execute("SELECT body FROM evaluations WHERE run_id = ? ORDER BY id", (run_id,))
-        evaluations = tuple(parse_evaluation(json.loads(b), f"{self.path}: run {run_id}") for (b,) in rows)
-        status = statuses.get(run_id, "candidate")
-        return record_from_json(json.loads(record), json.loads(manifest), evaluations, status)
+        where = f"{self.path}: run {run_id}"
+        try:
+            evaluations = tuple(parse_evaluation(json.loads(b), where) for (b,) in rows)
+            status = statuses.get(run_id, "candidate")
+            return record_from_json(json.loads(record), json.loads(manifest), evaluations, status)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise LocoauditError(f"{where}: damaged ledger row ({type(exc).__name__}: {exc})") from None
 
     def _statuses(self) -> dict[str, str]:
         """Run id -> champion (latest promoted of its task), superseded (promoted before) or refused."""
@@ -233,6 +237,8 @@ def ledger_path(url: str | None, runs_dir: Path) -> Path:
 def open_ledger(url: str | None, runs_dir: Path, create: bool = True) -> Ledger:
     """Open (creating it when `create`) the ledger named by --ledger, else runs_dir/ledger.sqlite."""
     path = ledger_path(url, runs_dir)
+    if path.is_dir():
+        raise LocoauditError(f"{path}: is a folder, not a ledger file")
     if not path.is_file():
         if not create:
             raise LocoauditError(f"{path}: no ledger yet (add a run with `locoaudit runs add RUN_DIR`)")

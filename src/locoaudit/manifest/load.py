@@ -35,7 +35,7 @@ def read_toml(
         source = str(path)
         if not path.is_file():
             raise ManifestError(source, "", f"{kind} file not found")
-        text = path.read_text(encoding="utf-8")
+        text = _utf8(path.read_bytes(), source)
     else:
         names = shipped_names(package)
         if str(name_or_path) not in names:
@@ -43,11 +43,20 @@ def read_toml(
                 str(name_or_path), "", f"no such {kind} file or shipped name (shipped: {', '.join(names)})"
             )
         source = f"{name_or_path}.toml"
-        text = resources.files(package).joinpath(source).read_text(encoding="utf-8")
+        text = _utf8(resources.files(package).joinpath(source).read_bytes(), source)
     try:
         return tomllib.loads(text), source
     except tomllib.TOMLDecodeError as exc:
         raise ManifestError(source, "", f"invalid TOML: {exc}") from None
+
+
+def _utf8(data: bytes, source: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ManifestError(
+            source, "", f"not UTF-8 text (byte {exc.start}): a binary or mis-encoded file"
+        ) from None
 
 
 def load_manifest(name_or_path: str | Path) -> Manifest:
@@ -66,23 +75,58 @@ def manifest_from_dict(table: dict, source: str = "<dict>") -> Manifest:
 def manifest_from_canonical(plain: dict, source: str = "<canonical>") -> Manifest:
     """Rebuild a Manifest from its canonical JSON form (term params are nested there, flat in TOML)."""
     table = json.loads(json.dumps(plain))
-    for term in table.get("rewards", {}).get("terms", {}).values():
-        term.update(term.pop("params", {}))
-    for name, term in table.get("terminations", {}).get("terms", {}).items():
-        table["terminations"]["terms"][name] = dict(term.get("params", {}))
+    try:
+        for term in table.get("rewards", {}).get("terms", {}).values():
+            term.update(term.pop("params", {}))
+        for name, term in table.get("terminations", {}).get("terms", {}).items():
+            table["terminations"]["terms"][name] = dict(term.get("params", {}))
+    except (AttributeError, TypeError, ValueError):
+        raise ManifestError(source, "rewards", "not a canonical manifest (terms are not tables)") from None
     return manifest_from_dict(table, source)
+
+
+MAX_SCAN_POINTS = 4096  # per env; legged_gym's scan has 187
 
 
 def _check_cross_fields(m: Manifest, source: str) -> None:
     """Constraints between sections that a single field cannot express."""
-    if m.terrain.type == "grid" and not m.terrain.kinds:
-        raise ManifestError(source, "terrain.kinds", "a grid terrain needs at least one kind")
+    if m.terrain.type == "grid":
+        _check_grid(m, source)
     if m.terrain.max_init_level >= m.terrain.num_rows:
         raise ManifestError(
             source, "terrain.max_init_level", f"must be below terrain.num_rows ({m.terrain.num_rows})"
         )
     if not m.rewards.terms:
         raise ManifestError(source, "rewards.terms", "at least one reward term is required")
+    for key in ("actor_hidden_dims", "critic_hidden_dims"):
+        if not getattr(m.ppo, key):
+            raise ManifestError(source, f"ppo.{key}", "needs at least one hidden layer size")
+    obs = m.observations
+    points = (round(obs.scan_size[0] / obs.scan_resolution) + 1) * (
+        round(obs.scan_size[1] / obs.scan_resolution) + 1
+    )
+    if obs.height_scan and points > MAX_SCAN_POINTS:
+        raise ManifestError(
+            source,
+            "observations.scan_size",
+            f"{points} scan points per env (over {MAX_SCAN_POINTS}): coarsen it",
+        )
+
+
+def _check_grid(m: Manifest, source: str) -> None:
+    """A grid terrain that can be generated: kinds with a positive total, a size that fits in memory."""
+    from locoaudit.terrain.grid import grid_problem
+
+    t = m.terrain
+    if not t.kinds:
+        raise ManifestError(source, "terrain.kinds", "a grid terrain needs at least one kind")
+    if sum(t.kinds.values()) <= 0:
+        raise ManifestError(
+            source, "terrain.kinds", "proportions sum to 0: give at least one a positive share"
+        )
+    problem = grid_problem(t.num_rows, t.num_cols, t.tile_size, t.resolution, t.border)
+    if problem:
+        raise ManifestError(source, "terrain", problem)
 
 
 def to_plain(obj: Any) -> Any:

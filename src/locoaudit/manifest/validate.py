@@ -15,6 +15,7 @@ from locoaudit.safety import name_problem
 from locoaudit.terrain.kinds import KINDS
 
 TermRegistry = Mapping[str, Callable]
+POSITIVE_PARAMS = ("std",)  # term parameters that divide: a width must be > 0
 
 
 class Context:
@@ -170,5 +171,7 @@ def _params(fn: Callable, given: Mapping, path: str, ctx: Context) -> MappingPro
             value = float(value) if ok else value
         if not ok:
             raise ctx.fail(f"{path}.{key}", f"expected {type(default).__name__}, got {value!r}")
+        if key in POSITIVE_PARAMS and value <= 0:
+            raise ctx.fail(f"{path}.{key}", f"must be > 0, got {value!r}")
         out[key] = value
     return MappingProxyType(out)

@@ -106,6 +106,29 @@ def _samples(length: float, resolution: float, what: str) -> int:
     return count
 
 
+MAX_HFIELD_SAMPLES = 20_000_000  # 160 MB of float64 heights; go1_rough's grid has ~1.6M
+
+
+def grid_problem(
+    num_rows: int, num_cols: int, tile_size: float, resolution: float, border: float
+) -> str | None:
+    """Why a grid of these dimensions cannot be generated (size not a multiple, too many samples), or None."""
+    for what, length in (("tile_size", tile_size), ("border", border)):
+        count = round(length / resolution)
+        if abs(count * resolution - length) > 1e-9 * max(1.0, abs(length)):
+            return f"{what} {length:g} is not a multiple of resolution {resolution:g}"
+    n, b = round(tile_size / resolution), round(border / resolution)
+    if n < 2:
+        return f"a tile needs at least 2 samples per side, got {n}"
+    samples = (2 * b + num_cols * n) * (2 * b + num_rows * n)
+    if samples > MAX_HFIELD_SAMPLES:
+        return (
+            f"heightfield of {samples:.3g} samples ({samples * 8 / 1e9:.3g} GB) is over the limit of "
+            f"{MAX_HFIELD_SAMPLES:.3g}: use fewer rows / columns, smaller tiles or a coarser resolution"
+        )
+    return None
+
+
 def _column_counts(proportions: np.ndarray, num_cols: int) -> np.ndarray:
     """Columns per kind by largest remainder, at least one per positive kind when ``num_cols`` allows."""
     quota = proportions / proportions.sum() * num_cols

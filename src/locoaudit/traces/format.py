@@ -53,8 +53,7 @@ def read_trace(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
     if not path.is_file():
         raise LocoauditError(f"{path}: trace file not found")
     data = path.read_bytes()
-    if not verify_checksum(path, data, required=False):
-        warn(f"{path}: no checksum file (a trace from before checksums); loading it unverified")
+    checked = verify_checksum(path, data, required=False)
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
@@ -65,6 +64,8 @@ def read_trace(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
         found = header.get("format") if isinstance(header, dict) else header
         raise LocoauditError(f"{path}: unsupported trace format {found!r} (expected {FORMAT})")
     _check_complete(path, header, arrays)
+    if not checked:
+        warn(f"{path}: no checksum file (a trace from before checksums); loaded unverified")
     return header, arrays
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import torch
 
+from locoaudit.fileio import read_json
 from locoaudit.manifest import Manifest, manifest_from_canonical, manifest_hash
 from locoaudit.task.env import LocoEnv
 from locoaudit.task.vecenv import LocoVecEnv
@@ -25,7 +26,6 @@ class LoadedPolicy:
 
 def _checkpoint_manifest(run_dir: Path, record: dict, wanted_hash: str) -> Manifest:
     """The run's manifest, or the one a forced resume switched to, matching the checkpoint's hash."""
-    import json
 
     stored = load_run_manifest(run_dir)
     if manifest_hash(stored) == wanted_hash:
@@ -33,7 +33,7 @@ def _checkpoint_manifest(run_dir: Path, record: dict, wanted_hash: str) -> Manif
     for entry in reversed(record.get("resumes", [])):
         if entry.get("manifest_hash") == wanted_hash and entry.get("manifest_file"):
             file = run_dir / entry["manifest_file"]
-            return manifest_from_canonical(json.loads(file.read_text()), str(file))
+            return manifest_from_canonical(read_json(file, "manifest"), str(file))
     return stored
 
 

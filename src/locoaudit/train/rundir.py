@@ -12,10 +12,10 @@ Layout of runs/<run_id>/:
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import platform
 import secrets
+import shutil
 import subprocess
 import sys
 from importlib import metadata
@@ -24,7 +24,7 @@ from typing import Any
 
 from locoaudit import __version__
 from locoaudit.errors import LocoauditError
-from locoaudit.fileio import atomic_write_bytes, atomic_write_json
+from locoaudit.fileio import atomic_write_bytes, atomic_write_json, read_json
 from locoaudit.manifest import Manifest, canonical_json, manifest_hash
 from locoaudit.safety import inside
 
@@ -86,10 +86,21 @@ def create_run_dir(
     run_id = new_run_id(manifest, seed)
     path = inside(out, run_id)
     path.mkdir(exist_ok=False)
+    try:
+        _fill_run_dir(path, manifest, seed, num_envs, device, threads)
+    except BaseException:
+        shutil.rmtree(path, ignore_errors=True)  # nothing half-written
+        raise
+    return path
+
+
+def _fill_run_dir(
+    path: Path, manifest: Manifest, seed: int, num_envs: int, device: str, threads: int
+) -> None:
     (path / "checkpoints").mkdir()
     atomic_write_bytes(inside(path, "manifest.json"), canonical_json(manifest).encode())
     record = {
-        "run_id": run_id,
+        "run_id": path.name,
         "manifest_name": manifest.name,
         "manifest_hash": manifest_hash(manifest),
         "seed": seed,
@@ -104,18 +115,31 @@ def create_run_dir(
         "resumes": [],
     }
     atomic_write_json(inside(path, "run.json"), record)
-    return path
+
+
+RUN_KEYS = {
+    "run_id": str,
+    "seed": int,
+    "num_envs": int,
+    "threads": int,
+    "device": str,
+    "manifest_hash": str,
+    "resumes": list,
+}
 
 
 def read_run(path: Path) -> dict[str, Any]:
-    """run.json of a run directory, with a clear error when it is not one."""
+    """run.json of a run directory, with a clear error when it is not one or is damaged."""
     file = path / "run.json"
     if not file.is_file():
         raise LocoauditError(f"{path}: not a run directory (no run.json)")
-    try:
-        return json.loads(file.read_text())
-    except json.JSONDecodeError as exc:
-        raise LocoauditError(f"{file}: unreadable run record: {exc}") from None
+    record = read_json(file, "run record")
+    if not isinstance(record, dict):
+        raise LocoauditError(f"{file}: unreadable run record: a JSON object expected")
+    for key, kind in RUN_KEYS.items():
+        if not isinstance(record.get(key), kind) or isinstance(record.get(key), bool):
+            raise LocoauditError(f"{file}: unreadable run record: {key}: missing or not a {kind.__name__}")
+    return record
 
 
 def load_run_manifest(path: Path) -> Manifest:
@@ -125,4 +149,7 @@ def load_run_manifest(path: Path) -> Manifest:
     file = path / "manifest.json"
     if not file.is_file():
         raise LocoauditError(f"{path}: run directory has no manifest.json")
-    return manifest_from_canonical(json.loads(file.read_text()), str(file))
+    plain = read_json(file, "manifest")
+    if not isinstance(plain, dict):
+        raise LocoauditError(f"{file}: unreadable manifest: a JSON object expected")
+    return manifest_from_canonical(plain, str(file))

@@ -16,6 +16,7 @@ import torch
 from locoaudit.errors import LocoauditError
 from locoaudit.manifest import Manifest, canonical_json, manifest_hash
 from locoaudit.safety import inside
+from locoaudit.task.checks import check_batch
 from locoaudit.task.env import LocoEnv
 from locoaudit.task.vecenv import LocoVecEnv
 from locoaudit.train.checkpoint import load_checkpoint
@@ -65,6 +66,7 @@ def resume(run_dir: Path, manifest: Manifest | None, force: bool, device: str | 
     stored = load_run_manifest(run_dir)
     state = load_checkpoint(run_dir)
     manifest = manifest or stored
+    check_batch(manifest, record["num_envs"], "--resume manifest")
     mismatches = _mismatches(record, state, manifest)
     if mismatches and not force:
         raise LocoauditError(
