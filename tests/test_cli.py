@@ -44,7 +44,10 @@ def test_console_script_help_and_bad_num_envs():
         capture_output=True,
         text=True,
     )
-    assert run.returncode == 2 and "must be a positive integer" in run.stderr
+    assert (
+        run.returncode == 2
+        and "argument --num-envs: must be a number of environments in [1, 65536], got 0" in run.stderr
+    )
 
 
 def test_list_shipped(capsys):
