@@ -264,6 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
     from locoaudit.audit import cli as audit_cli
 
     audit_cli.add_commands(verbs)
+    from locoaudit.export import cli as export_cli
+
+    export_cli.add_commands(verbs)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""Policy export: ONNX with the deployment contract in its metadata."""
