@@ -20,6 +20,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "robots sim",  # MJCF model building; batched physics backends
         "task",  # the VecEnv: commands, observations, randomization, episodes
         "traces train",  # trace files and replay; the PPO loop, run directories, checkpoints
+        "export",  # ONNX policy files with their deployment contract
         "evaluate",  # panels, engine, metrics
         "ledger",  # SQLite ledger, comparison, promotion gate
         "audit bench",  # audits of runs; benchmarks

@@ -29,7 +29,7 @@ def export_policy(loaded, out: Path) -> dict[str, Any]:
     import torch
 
     from locoaudit import __version__
-    from locoaudit.train.rundir import atomic_write_bytes
+    from locoaudit.fileio import atomic_write_bytes
 
     module = loaded.actor.as_onnx(verbose=False).to("cpu").eval()
     buffer = io.BytesIO()
