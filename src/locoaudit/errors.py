@@ -12,3 +12,7 @@ class ManifestError(LocoauditError):
         self.source, self.key = source, key
         where = f"{source}: {key}" if key else source
         super().__init__(f"{where}: {message}")
+
+
+class NonFiniteTraining(LocoauditError):
+    """Training produced NaN or inf (actions, losses); the trainer holds the last good iteration."""

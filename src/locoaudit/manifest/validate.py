@@ -107,9 +107,15 @@ def _tuple(args: tuple, fld: dataclasses.Field, value: Any, path: str, ctx: Cont
 
 
 def _mapping(name: str, value: Any, path: str, ctx: Context) -> MappingProxyType:
-    """Mappings: terrain kinds (name -> proportion) and reward / termination term tables."""
+    """Mappings: terrain kinds (name -> proportion) and reward / termination term tables.
+
+    Keys are sorted, the order canonical JSON has: a manifest rebuilt from a run's manifest.json
+    (resume, replay) then sums reward terms and lays out terrain columns in the same order as the
+    TOML it came from, so results are bit-identical.
+    """
     if not isinstance(value, Mapping):
         raise ctx.fail(path, f"expected a table, got {type(value).__name__}")
+    value = {k: value[k] for k in sorted(value)}
     if path == "terrain.kinds":
         return _kinds(value, path, ctx)
     if path == "rewards.terms":

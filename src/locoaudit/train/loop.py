@@ -7,6 +7,8 @@ it (logging, checkpoints, stopping) is `session.run`.
 
 from __future__ import annotations
 
+import copy
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +18,7 @@ import numpy as np
 import torch
 from rsl_rl.algorithms import PPO
 
+from locoaudit.errors import NonFiniteTraining
 from locoaudit.manifest import Manifest, manifest_hash
 from locoaudit.task.vecenv import TaskVecEnv
 from locoaudit.train import stats
@@ -42,20 +45,27 @@ class Trainer:
     counters: Counters = field(default_factory=Counters)
 
     def iteration(self, stop_requested=lambda: False) -> dict[str, Any] | None:
-        """One PPO iteration; returns its metrics record, or None if a stop was requested mid-rollout."""
+        """One PPO iteration; returns its metrics record, or None if a stop was requested mid-rollout.
+
+        A stop mid-rollout rewinds to the state before the iteration, so a checkpoint saved then equals
+        the one an uninterrupted run saves at this iteration. Non-finite actions or losses rewind too
+        and raise NonFiniteTraining: the trainer then holds the last good iteration.
+        """
         cfg, alg, env = self.manifest.ppo, self.alg, self.env
+        before = self.snapshot()
         rollout = RolloutStats(env.dt)
         start = time.perf_counter()
         obs = env.get_observations()
         with torch.inference_mode():
             for _ in range(cfg.num_steps_per_env):
                 actions = alg.act(obs)
+                if not bool(torch.isfinite(actions).all()):
+                    self._rewind(before, "non-finite actions from the policy")
                 obs, rewards, dones, extras = env.step(actions)
                 alg.process_env_step(obs, rewards, dones, extras)
                 rollout.add(env.last_result)
                 if stop_requested():
-                    alg.storage.clear()
-                    alg.transition.clear()
+                    self._rewind(before)
                     return None
             collect_s = time.perf_counter() - start
             alg.compute_returns(obs)
@@ -66,10 +76,35 @@ class Trainer:
         batch_obs, batch_actions = st.observations.flatten(0, 1).clone(), st.actions.flatten(0, 1).clone()
         old_log_prob = st.actions_log_prob.flatten(0, 1).squeeze(-1).clone()
         update_start = time.perf_counter()
-        losses = alg.update()
+        losses = self._update(before)
         update_s = time.perf_counter() - update_start
         ratio = stats.ratio_stats(log_prob_of(alg, batch_obs, batch_actions), old_log_prob, cfg.clip_param)
         return self._record(rollout, collect_s, update_s, adv, explained, ratio, losses)
+
+    def _update(self, before: dict[str, Any]) -> dict[str, float]:
+        """alg.update(), rewinding and raising NonFiniteTraining when it meets NaN or inf."""
+        try:
+            losses = self.alg.update()
+        except (ValueError, RuntimeError) as exc:  # e.g. torch.distributions refusing a NaN std
+            text = " ".join(str(exc).split())
+            if self._finite_policy() and "nan" not in text.lower() and "std" not in text:
+                raise
+            self._rewind(before, f"the PPO update met non-finite values ({text})")
+        bad = {k: v for k, v in losses.items() if not math.isfinite(float(v))}
+        if bad:
+            self._rewind(before, f"non-finite losses {bad}")
+        return losses
+
+    def _finite_policy(self) -> bool:
+        return all(bool(torch.isfinite(p).all()) for p in self.alg.get_policy().parameters())
+
+    def _rewind(self, before: dict[str, Any], problem: str | None = None) -> None:
+        """Back to the state before this iteration; raise NonFiniteTraining when there was a problem."""
+        self.alg.storage.clear()
+        self.alg.transition.clear()
+        self.restore(before)
+        if problem is not None:
+            raise NonFiniteTraining(f"iteration {self.counters.iteration + 1}: {problem}")
 
     def _record(self, rollout, collect_s, update_s, adv, explained, ratio, losses) -> dict[str, Any]:
         cfg, c, env = self.manifest.ppo, self.counters, self.env
@@ -98,17 +133,22 @@ class Trainer:
         }
 
     # ------------------------------------------------------------ checkpoint
+    def snapshot(self) -> dict[str, Any]:
+        """A private copy of everything that affects the future of the run (restore() takes it)."""
+        return copy.deepcopy(
+            {
+                "counters": vars(self.counters).copy(),
+                "alg": self.alg.save(),
+                "learning_rate": self.alg.learning_rate,
+                "torch_rng": torch.get_rng_state(),
+                "env": self.env.state_dict(),
+                "obs": {k: v.cpu().clone() for k, v in self.env.get_observations().items()},
+            }
+        )
+
     def checkpoint_state(self) -> dict[str, Any]:
-        return {
-            "counters": vars(self.counters).copy(),
-            "alg": self.alg.save(),
-            "learning_rate": self.alg.learning_rate,
-            "torch_rng": torch.get_rng_state(),
-            "env": self.env.state_dict(),
-            "obs": {k: v.cpu().clone() for k, v in self.env.get_observations().items()},
-            "manifest_hash": manifest_hash(self.manifest),
-            "code": code_version(),
-        }
+        """The snapshot plus what a resume checks: the manifest hash and the code version."""
+        return self.snapshot() | {"manifest_hash": manifest_hash(self.manifest), "code": code_version()}
 
     def save(self) -> Path:
         return save_checkpoint(self.run_dir, self.checkpoint_state(), self.counters.iteration)

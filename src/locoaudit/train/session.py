@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import signal
 import sys
@@ -13,7 +14,8 @@ from typing import Any
 
 import torch
 
-from locoaudit.errors import LocoauditError
+from locoaudit.errors import LocoauditError, NonFiniteTraining
+from locoaudit.fileio import read_text
 from locoaudit.manifest import Manifest, canonical_json, manifest_hash
 from locoaudit.safety import inside
 from locoaudit.task.checks import check_batch
@@ -81,8 +83,33 @@ def resume(run_dir: Path, manifest: Manifest | None, force: bool, device: str | 
         trainer.restore(state)
     except (KeyError, ValueError, RuntimeError) as exc:
         raise LocoauditError(f"{run_dir}: checkpoint does not fit this manifest/code: {exc}") from None
+    truncate_metrics(run_dir, trainer.counters.iteration)
     _record_resume(run_dir, record, trainer, mismatches, force, manifest)
     return trainer
+
+
+def truncate_metrics(run_dir: Path, iteration: int) -> int:
+    """Drop metrics.jsonl rows past the checkpoint's iteration (left by a crash); returns how many."""
+    file = run_dir / METRICS
+    if not file.is_file():
+        return 0
+    lines = read_text(file).splitlines(keepends=True)
+    keep = 0
+    for line in lines:
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:  # a line half-written when the process died
+            break
+        if (
+            not isinstance(row, dict)
+            or not isinstance(row.get("iteration"), int)
+            or row["iteration"] > iteration
+        ):
+            break
+        keep += 1
+    if keep < len(lines):
+        atomic_write_bytes(inside(run_dir, METRICS), "".join(lines[:keep]).encode())
+    return len(lines) - keep
 
 
 def _mismatches(record: dict, state: dict, manifest: Manifest) -> list[str]:
@@ -123,7 +150,11 @@ def stop_on_sigint() -> Iterator[dict]:
         if flag["stop"]:
             raise KeyboardInterrupt
         flag["stop"] = True
-        print("\nstopping after this step; saving a checkpoint (Ctrl-C again to abort)", file=sys.stderr)
+        print(
+            "\nstopping: the unfinished iteration is discarded, the last finished one saved "
+            "(Ctrl-C again to abort)",
+            file=sys.stderr,
+        )
 
     previous = signal.signal(signal.SIGINT, handler)
     try:
@@ -150,15 +181,19 @@ def run(
     deadline = math.inf if seconds is None else c.wall_clock_s + seconds
     logger = TrainingLogger(trainer.run_dir, c.iteration, target, seconds, quiet)
     with stop_on_sigint() as sigint, logger:
-        while c.iteration < target and not sigint["stop"] and c.wall_clock_s < deadline:
-            record = trainer.iteration(stop_requested=lambda: sigint["stop"])
-            if record is None:  # Ctrl-C mid-rollout: the partial iteration is discarded
-                break
-            logger.log(record)
-            if c.iteration % save_every == 0:
-                trainer.save()
-            if on_iteration is not None and on_iteration(record):
-                break
+        try:
+            while c.iteration < target and not sigint["stop"] and c.wall_clock_s < deadline:
+                record = trainer.iteration(stop_requested=lambda: sigint["stop"])
+                if record is None:  # Ctrl-C mid-rollout: rewound to the end of the last iteration
+                    break
+                logger.log(record)
+                if c.iteration % save_every == 0:
+                    trainer.save()
+                if on_iteration is not None and on_iteration(record):
+                    break
+        except NonFiniteTraining as exc:  # the trainer holds the last good iteration: keep it
+            path = trainer.save()
+            raise NonFiniteTraining(f"{exc}; training stopped, last good iteration saved: {path}") from None
         path = trainer.save()
     stopped = sigint["stop"]
     return {"stopped_early": stopped, "iteration": c.iteration, "checkpoint": str(path), "last": logger.last}
