@@ -23,8 +23,10 @@ def evaluation(
     simulator="mujoco_cpu",
     seed=0,
     iteration=3,
+    episodes=64,
+    cells=("push_1.0",),
 ):
-    """An evaluation JSON object; fall and vel are (value, lo, hi) used for the summary and one cell."""
+    """An evaluation in the old file form (no panel_spec, no counts n); fall, vel: (value, lo, hi)."""
     metrics = {
         "fall_rate": {"value": fall[0], "ci": [fall[1], fall[2]]},
         "lin_vel_error": {"value": vel[0], "ci": [vel[1], vel[2]]},
@@ -42,9 +44,18 @@ def evaluation(
         "checkpoint_iteration": iteration,
         "created": "2026-11-25T10:00:00+00:00",
         "env_steps_per_s": 12000.0,
-        "cells": [{"name": "push_1.0", "episodes": 64, "metrics": metrics}],
+        "cells": [{"name": name, "episodes": episodes, "metrics": metrics} for name in cells],
         "summary": metrics,
     }
+
+
+def with_spec(ev, min_episodes=32, floor=None):
+    """`ev` with an embedded panel_spec (declaring min_episodes and a floor) and the matching panel_hash."""
+    from locoaudit.evaluate.panel import spec_hash
+
+    cells = [{"name": c["name"]} for c in ev["cells"]]
+    spec = {"name": ev["panel"], "min_episodes": min_episodes, "floor": floor or {}, "cells": cells}
+    return ev | {"panel_spec": spec, "panel_hash": spec_hash(spec)}
 
 
 def write_run_dir(

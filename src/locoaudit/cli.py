@@ -108,7 +108,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         progress,
         transfer=args.transfer,
     )
-    print(json.dumps(result, indent=2) if args.json else format_results(result))
+    print(json.dumps(result.to_json(), indent=2) if args.json else format_results(result))
     print(f"results: {path}", file=sys.stderr)
     return 0
 

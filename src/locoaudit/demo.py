@@ -2,7 +2,9 @@
 
 Train the built-in quadruped for a few minutes, evaluate it on the held-out disturbance panel and
 in the second simulator, audit it, write its record into the ledger, and put it through the
-promotion gate (which refuses a run with an unresolved audit error).
+promotion gate (which refuses a run below the panel's competence floor, one with too few evaluation
+episodes, and one with an unresolved audit error such as a policy that does not step). The last line
+says whether the robot walks, with the numbers.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ def run_demo(args: argparse.Namespace) -> int:
         trainer.run_dir, PANEL, episodes=episodes, progress=progress, transfer=True, episode_s=episode_s
     )
     _say("4/5 audit: rewards, terminations, resets, observations, gait")
-    audit = _audit(trainer.run_dir, 16 if args.quick else 64, 50 if args.quick else 250)
+    findings, audit = _audit(trainer.run_dir, 16 if args.quick else 64, 50 if args.quick else 250)
     print(audit)
     _say("5/5 run record, ledger and promotion gate")
     ledger = open_ledger(None, out, create=True)
@@ -86,17 +88,43 @@ def run_demo(args: argparse.Namespace) -> int:
     print(f"  locoaudit train --resume {trainer.run_dir} --minutes 10")
     print(f"  locoaudit runs list --runs-dir {out}")
     print(f"  locoaudit replay {trainer.run_dir}/evaluations/traces/<...>.npz   # any failure trace")
+    print("\n" + verdict(decision.promoted, walks(result, findings)))
     return 0
 
 
-def _audit(run_dir: Path, envs: int, steps: int) -> str:
-    """Audit the run, write its audit.json (the ledger and the gate read it) and return the report."""
+def walks(result, findings) -> tuple[bool, str]:
+    """(does the robot walk, the numbers): the panel's floor cells and the gait audit's stepping rate."""
+    from locoaudit.ledger.gate import below_floor
+
+    numbers = []
+    for name in result.floor.cells:
+        cell = result.cell(name)
+        for metric, limit in result.floor.limits().items():
+            est = None if cell is None else cell.metrics.get(metric)
+            shown = "n/a" if est is None or est.value is None else f"{est.value:.3g}"
+            numbers.append(f"{metric} {shown} (at most {limit:g})")
+        numbers[-1] += f" on {name}, {cell.episodes if cell else 0} episodes"
+    gait = {f.check: f for f in findings if f.audit == "gait"}
+    steps = "summary" in gait and "stride_hz" in gait["summary"].numbers
+    numbers += [f"{gait['summary'].numbers['stride_hz']:.2f} touchdowns/s per foot"] if steps else []
+    return not below_floor(result) and "standing" not in gait, ", ".join(numbers)
+
+
+def verdict(promoted: bool, walking: tuple[bool, str]) -> str:
+    """The demo's last line: promoted or not, and whether the robot walks, with the numbers."""
+    gate = "promoted" if promoted else "REFUSED by the gate"
+    state = "the robot walks" if walking[0] else "the robot does NOT walk"
+    return f"result: {gate}; {state}: {walking[1]}"
+
+
+def _audit(run_dir: Path, envs: int, steps: int) -> tuple[list, str]:
+    """Audit the run, write its audit.json (the ledger and the gate read it); (findings, report)."""
     from locoaudit.audit.run import audit_file, audit_run, write_audit
     from locoaudit.findings import format_findings
 
     findings, header = audit_run(run_dir, envs, steps)
     write_audit(run_dir, audit_file(findings, header, {"envs": envs, "steps": steps, "seed": 0}))
-    return format_findings(findings, f"audit of run {header['run_id']}")
+    return findings, format_findings(findings, f"audit of run {header['run_id']}")
 
 
 def add_commands(verbs: argparse._SubParsersAction) -> None:

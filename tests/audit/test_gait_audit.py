@@ -49,7 +49,7 @@ def test_a_dragged_foot_and_standing():
     assert ("gait.dragging", "warning") in names(dragged)
     assert next(f for f in dragged if f.check == "dragging").numbers["foot"] == "FR"
     standing = gait.audit(fake_rollout(steps=STEPS, envs=ENVS))
-    assert names(standing) == [("gait.summary", "info"), ("gait.standing", "info")]
+    assert names(standing) == [("gait.summary", "info"), ("gait.standing", "error")]
 
 
 def test_settling_steps_after_a_reset_are_ignored():

@@ -5,7 +5,7 @@ from audit_helpers import fixture_manifest
 
 from locoaudit.audit import rewards
 from locoaudit.audit.preflight import expected_sign, wrong_signs
-from locoaudit.ledger.evaluation import parse_evaluation
+from locoaudit.evaluate.record import parse_evaluation
 
 
 def make_records(terms: dict[str, list[float]], lin_error=None, returns=None) -> list[dict]:
@@ -87,7 +87,7 @@ def _evaluation(iteration: int, fall: tuple[float, float, float]):
         "held_out": True,
         "checkpoint_iteration": iteration,
         "created": "2026-11-25T10:00:00+00:00",
-        "cells": [],
+        "cells": [{"name": "push_1.0", "episodes": 64, "metrics": metrics}],
         "summary": metrics,
     }
     return parse_evaluation(body, "test")

@@ -26,7 +26,8 @@ PLANTED = {  # fixture -> (training iterations, findings at warning or above)
 def test_run_audit_flags_the_planted_bug(name, tiny_runs):
     iterations, expected = PLANTED[name]
     findings, header = audit_run(tiny_runs(name, iterations), ENVS, STEPS, seed=0, threads=1)
-    assert {f.name for f in at_least(findings, "warning")} == expected
+    # a few iterations rarely teach stepping: gait.standing (an error since issue 9) may join any run
+    assert {f.name for f in at_least(findings, "warning")} - {"gait.standing"} == expected
     assert {"gait.summary", "observations.leakage_probes"} <= {f.name for f in findings}
     assert header["mode"] == "run" and header["checkpoint_iteration"] == iterations
 

@@ -7,11 +7,20 @@ import pytest
 from locoaudit.cli import main
 from locoaudit.errors import LocoauditError
 from locoaudit.evaluate.metrics import MEAN_METRICS
-from locoaudit.evaluate.run import evaluate_run
+from locoaudit.evaluate.record import parse_evaluation
+from locoaudit.evaluate.run import evaluate_run as evaluate_record
 from locoaudit.traces.format import read_trace
 from locoaudit.traces.replay import replay
 
 VOLATILE = {"created", "env_steps_per_s", "traces"}
+
+
+def evaluate_run(*args, **kwargs):
+    """evaluate_run's record in its file form, after checking that the file holds exactly that."""
+    record, path = evaluate_record(*args, **kwargs)
+    body = json.loads(path.read_text())
+    assert body == record.to_json() and parse_evaluation(body, str(path)) == record
+    return body, path
 
 
 def test_results_are_complete_deterministic_and_never_overwritten(untrained_run, tiny_panel):

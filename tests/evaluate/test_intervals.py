@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from locoaudit.evaluate.intervals import bootstrap_mean, mean, rate, wilson
+from locoaudit.evaluate.intervals import mean, rate, t975, t_mean, wilson
 
 
 def test_wilson_textbook_values():
@@ -16,23 +16,28 @@ def test_wilson_textbook_values():
     assert wilson(0, 0) is None
 
 
-def test_bootstrap_of_two_points_is_the_whole_range():
-    # resampled means of [0, 1] are 0 (p=1/4), 0.5 (1/2), 1 (1/4): the 2.5/97.5 percentiles are 0 and 1
-    lo, hi = bootstrap_mean(np.array([0.0, 1.0]), np.random.default_rng(0))
-    assert (lo, hi) == (0.0, 1.0)
+def test_t_quantiles_match_the_table_and_the_series():
+    assert t975(1) == pytest.approx(12.7062, abs=1e-4) and t975(10) == pytest.approx(2.2281, abs=1e-4)
+    for df, ref in ((31, 2.039513), (40, 2.021075), (60, 2.000298), (120, 1.979930), (10**6, 1.959966)):
+        assert t975(df) == pytest.approx(ref, abs=2e-6)
+    with pytest.raises(ValueError):
+        t975(0)
 
 
-def test_bootstrap_constant_and_empty_and_deterministic():
-    assert bootstrap_mean(np.full(7, 2.5), np.random.default_rng(0)) == (2.5, 2.5)
-    assert bootstrap_mean(np.zeros(0), np.random.default_rng(0)) is None
-    data = np.random.default_rng(1).normal(size=50)
-    a = bootstrap_mean(data, np.random.default_rng(3))
-    assert a == bootstrap_mean(data, np.random.default_rng(3))
-    assert a[0] < data.mean() < a[1]
+def test_t_interval_by_hand():
+    # [1, 3]: mean 2, s = sqrt(2), half width t(1) * sqrt(2) / sqrt(2) = 12.7062
+    lo, hi = t_mean(np.array([1.0, 3.0]))
+    assert lo == pytest.approx(2 - 12.7062047) and hi == pytest.approx(2 + 12.7062047)
+    # [1, 2, 3, 4]: mean 2.5, s = 1.2910, half width 3.18245 * 1.2910 / 2 = 2.0543
+    lo, hi = t_mean(np.array([1.0, 2.0, 3.0, 4.0]))
+    assert (lo, hi) == (pytest.approx(0.4457, abs=1e-4), pytest.approx(4.5543, abs=1e-4))
+    assert t_mean(np.array([5.0])) is None and t_mean(np.zeros(0)) is None  # one episode is no interval
+    assert t_mean(np.full(7, 2.5)) == (2.5, 2.5)
 
 
 def test_rate_and_mean_records():
     assert rate(3, 4)["value"] == 0.75 and rate(3, 4)["n"] == 4
     assert rate(0, 0) == {"value": None, "ci": None, "n": 0}
-    m = mean(np.array([1.0, 3.0]), np.random.default_rng(0))
-    assert m["value"] == 2.0 and m["n"] == 2
+    m = mean(np.array([1.0, 3.0]))
+    assert m["value"] == 2.0 and m["n"] == 2 and m["ci"][0] < 2.0 < m["ci"][1]
+    assert mean(np.array([0.8234])) == {"value": 0.8234, "ci": None, "n": 1}

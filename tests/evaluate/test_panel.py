@@ -63,3 +63,40 @@ def test_cells_sharing_terrain_share_a_batch(tiny_panel):
     assert sorted(b.seed for b in grid) == [11, 12] and sum(b.num_envs for b in grid) == 4
     assert all(not b.manifest.episode.randomize_start_phase for b in batches)
     assert all(b.manifest.randomization.push_interval == 0 for b in batches)
+
+
+@pytest.mark.parametrize(
+    ("extra", "key", "why"),
+    [
+        ('[floor]\ncells = ["lava"]\nmax_fall_rate = 0.1\n', "floor.cells", "no cell named 'lava'"),
+        ('[floor]\ncells = ["limp"]\n', "floor", "no max_fall_rate or max_lin_vel_error"),
+        ("[floor]\nmax_fall_rate = 1.5\n", "floor.max_fall_rate", "1.5"),
+        ("min_episodes = 0\n", "min_episodes", "0"),
+    ],
+)
+def test_bad_gate_criteria_name_file_and_key(tiny_panel, extra, key, why):
+    text = tiny_panel.read_text().replace("[[cells]]", extra + "\n[[cells]]", 1)
+    tiny_panel.write_text(text if extra.startswith("min") else tiny_panel.read_text() + "\n" + extra)
+    with pytest.raises(ManifestError, match=why) as info:
+        load_panel(str(tiny_panel))
+    assert info.value.key == key
+
+
+def test_gate_criteria_are_hashed_with_the_panel(tiny_panel, tmp_path):
+    base = load_panel(str(tiny_panel))
+    assert base.min_episodes == 32 and base.floor.cells == () and base.floor.limits() == {}
+    floor = tmp_path / "floor.toml"
+    floor.write_text(tiny_panel.read_text() + '\n[floor]\ncells = ["limp"]\nmax_lin_vel_error = 0.4\n')
+    fewer = tmp_path / "fewer.toml"
+    fewer.write_text(tiny_panel.read_text().replace("episodes = 4", "episodes = 4\nmin_episodes = 4"))
+    assert load_panel(str(floor)).floor.limits() == {"lin_vel_error": 0.4}
+    assert load_panel(str(fewer)).min_episodes == 4
+    assert (
+        len({panel_hash(base), panel_hash(load_panel(str(floor))), panel_hash(load_panel(str(fewer)))}) == 3
+    )
+
+
+def test_shipped_disturbance_panel_declares_a_floor():
+    panel = load_panel("disturbance")
+    assert panel.min_episodes == 32 and panel.floor.cells == ("friction_high",)
+    assert panel.floor.limits() == {"fall_rate": 0.15, "lin_vel_error": 0.4}

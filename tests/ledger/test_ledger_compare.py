@@ -5,8 +5,8 @@ from ledger_helpers import OTHER_HASH, evaluation
 
 from locoaudit.cli import main
 from locoaudit.errors import LocoauditError
+from locoaudit.evaluate.record import Estimate
 from locoaudit.ledger.compare import compare_runs, delta, manifest_diff
-from locoaudit.ledger.evaluation import Estimate
 from locoaudit.ledger.record import build_record
 
 

@@ -42,8 +42,8 @@ def test_better_on_heldout_and_transfer_is_promoted(runs):
     [
         ((CHAMP[0], WORSE_VEL), CHAMP, "heldout disturbance [mujoco_cpu] lin_vel_error worse"),
         ((BETTER_FALL, WORSE_VEL), (BETTER_FALL, CHAMP[1]), "lin_vel_error worse"),  # mixed
-        (CHAMP, CHAMP, "heldout: no gate metric (fall_rate, lin_vel_error) better"),  # no improvement
-        ((BETTER_FALL, CHAMP[1]), CHAMP, "transfer: no gate metric"),  # held-out alone improved
+        (CHAMP, CHAMP, "heldout disturbance [mujoco_cpu]: no gate metric (fall_rate, lin_vel_error) better"),
+        ((BETTER_FALL, CHAMP[1]), CHAMP, "transfer disturbance [mjx]: no gate metric"),  # held-out alone
         ((BETTER_FALL, CHAMP[1]), (BETTER_FALL, WORSE_VEL), "transfer disturbance [mjx] lin_vel_error worse"),
     ],
 )
@@ -57,7 +57,7 @@ def test_no_transfer_evidence_refuses_unless_without_transfer(runs):
     d = decide(cand, champ, P)
     assert not d.promoted and any(r.startswith("no transfer evidence") for r in d.reasons)
     d = decide(cand, champ, P, without_transfer=True)
-    assert d.promoted and d.overrides == ("without-transfer (no transfer evidence)",)
+    assert d.promoted and d.overrides == ("without-transfer (no transfer evidence on panel 'disturbance')",)
     unmatched = decide(runs("cand2", (BETTER_FALL, CHAMP[1])), runs("champ2", transfer=None), P)
     assert not unmatched.promoted and "matched with champion champ2" in unmatched.reasons[0]
 

@@ -117,7 +117,8 @@ def test_non_estimate_metrics_are_kept_in_the_body_and_traces_are_not_read(make_
     (path / "evaluations" / "traces" / "x").mkdir(parents=True)
     (path / "evaluations" / "traces" / "x" / "meta.json").write_text("{}")
     (e,) = build_record(path).evaluations
-    assert "failure_reasons" not in e.summary and e.body["summary"]["failure_reasons"] == {"base_too_low": 3}
+    assert "failure_reasons" not in e.summary and e.failure_reasons == {"base_too_low": 3}
+    assert e.to_json() == ev  # the typed record writes back what it read
 
 
 def test_audit_findings_enter_the_record_and_survive_the_ledger(make_run, tmp_path):

@@ -29,7 +29,8 @@ Audits (each finding has a severity info / warning / error and the numbers behin
                 leakage: privileged friction / base velocity / terrain kind present in or linearly
                 decodable (ridge probe, held-out R^2 or accuracy) from the actor observation
   gait          forward commands of 0.5-1.0 m/s: duty factors, flight fraction, stride frequency,
-                symmetry; hopping / pronking (feet in phase, flight) and a dragged foot
+                symmetry; hopping / pronking (feet in phase, flight) and a dragged foot; a policy that
+                does not step at all is an error
 
 Unresolved error findings in audit.json block `locoaudit promote` unless --override-findings (recorded);
 a finding is resolved by fixing its cause and auditing again, or by adding a "resolution" note to it.

@@ -4,7 +4,9 @@ Measured over alive steps at least SETTLE_S after a reset: duty factor per foot,
 foot on the ground), stride frequency (touchdowns per foot per second), left/right and front/back duty
 differences, and the mean pairwise correlation of the four contact signals (trot ~ -1/3, pronk ~ 1).
 Checks:
-  summary     the numbers above (info); a policy that does not step at all (info)
+  summary     the numbers above (info)
+  standing    a policy that does not step under forward commands (error: it blocks promotion until
+              resolved in audit.json or overridden with --override-findings, both recorded)
   hopping     in-phase feet (mean pairwise correlation > IN_PHASE) with flight > PRONK_FLIGHT, or flight
               > HOP_FLIGHT: a brittle hopping / pronking gait (warning)
   dragging    a foot with duty > DRAG_DUTY while the other feet average < CYCLE_DUTY (warning)
@@ -72,7 +74,7 @@ def symmetry(duty: dict[str, float]) -> dict[str, float | None]:
 
 
 def judge(stats: dict) -> list[Finding]:
-    """Warnings for hopping / pronking, a dragged foot and asymmetry; info when the policy does not step."""
+    """Warnings for hopping, a dragged foot and asymmetry; an error when the policy does not step."""
     out = []
     duty, flight, in_phase = stats["duty"], stats["flight"], stats["in_phase"]
     pronk = in_phase is not None and in_phase > IN_PHASE and flight > PRONK_FLIGHT
@@ -91,7 +93,7 @@ def judge(stats: dict) -> list[Finding]:
         out.append(Finding(AUDIT, "asymmetry", "warning", msg, {"duty": duty, "threshold": ASYMMETRY}))
     if all(d > DRAG_DUTY for d in duty.values()) and stats["stride_hz"] < STILL_HZ:
         msg = f"the policy does not step under forward commands ({stats['stride_hz']:.2f} touchdowns/s)"
-        out.append(Finding(AUDIT, "standing", "info", msg, {"stride_hz": stats["stride_hz"], "duty": duty}))
+        out.append(Finding(AUDIT, "standing", "error", msg, {"stride_hz": stats["stride_hz"], "duty": duty}))
     return out
 
 

@@ -1,6 +1,5 @@
-"""Per-episode quantities and cell / summary metrics with 95% intervals (Wilson for rates,
-percentile bootstrap for means). Direction: lower is better except push_recovery_rate and
-distance_m (see HIGHER_IS_BETTER)."""
+"""Per-episode quantities and cell / summary metrics with 95% intervals (Wilson for rates, Student t
+for means), and DIRECTIONS: the one table of which way each metric is better."""
 
 from __future__ import annotations
 
@@ -9,7 +8,25 @@ import numpy as np
 from locoaudit.evaluate.intervals import mean, rate
 
 GRAVITY = 9.81
-HIGHER_IS_BETTER = frozenset({"push_recovery_rate", "distance_m"})
+LOWER, HIGHER, NONE = "lower", "higher", "none"
+# Which way is better, for every metric an evaluation holds; shared by `runs compare`, the gate and the
+# reports. "none": no direction is better in itself. time_to_fall_s is measured over the episodes that
+# fell only (a later fall is not a better run if more runs fall); distance_m and mechanical_power_w
+# follow the commands (random, including standing still), so more or less of them is no verdict.
+DIRECTIONS: dict[str, str] = {
+    "fall_rate": LOWER,
+    "time_to_fall_s": NONE,
+    "push_recovery_rate": HIGHER,
+    "lin_vel_error": LOWER,
+    "yaw_rate_error": LOWER,
+    "distance_m": NONE,
+    "mechanical_power_w": NONE,
+    "cost_of_transport": LOWER,
+    "foot_slip_m_s": LOWER,
+    "joint_limit_fraction": LOWER,
+    "torque_saturation_fraction": LOWER,
+}
+COUNTS = ("failure_reasons",)  # entries of a metrics object that are counts, not estimates
 MEAN_METRICS = (  # per-episode values averaged over episodes, with bootstrap intervals
     "lin_vel_error",
     "yaw_rate_error",
@@ -51,17 +68,17 @@ def episode_table(log, dt: float, recovery_window_s: float) -> dict[str, np.ndar
     }
 
 
-def cell_metrics(table: dict[str, np.ndarray], dt: float, rng: np.random.Generator) -> dict[str, dict]:
+def cell_metrics(table: dict[str, np.ndarray], dt: float) -> dict[str, dict]:
     """Metrics of a set of episodes (a cell, or all cells pooled for the summary)."""
     fell, pushed = table["fell"], table["pushed"]
     out = {
         "fall_rate": rate(int(fell.sum()), len(fell)),
-        "time_to_fall_s": mean(table["steps"][fell] * dt, rng),
+        "time_to_fall_s": mean(table["steps"][fell] * dt),
         "push_recovery_rate": rate(int(table["recovered"].sum()), int(pushed.sum())),
     }
     for name in MEAN_METRICS:
         values = table[name]
-        out[name] = mean(values[np.isfinite(values)], rng)
+        out[name] = mean(values[np.isfinite(values)])
     reasons, counts = np.unique(table["reason"][fell], return_counts=True)
     out["failure_reasons"] = {str(r): int(c) for r, c in zip(reasons, counts, strict=True)}
     return out

@@ -3,6 +3,9 @@
 A cell's disturbances use sentinels for "as trained" so every field has a plain TOML value:
 friction = 0 keeps the nominal friction, actuator_delay = -1 the training minimum, push.velocity = 0
 means no push, sensor.terms = [] no corruption.
+
+What the promotion gate asks of an evaluation on this panel is declared here too, so it is hashed with
+the panel: `min_episodes` per cell (fewer is "insufficient evidence") and a competence `floor`.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from locoaudit.errors import ManifestError
 from locoaudit.manifest.load import read_toml, to_plain
@@ -68,6 +72,25 @@ class Cell:
     sensor: SensorCell = field(default_factory=SensorCell)
 
 
+DEFAULT_MIN_EPISODES = 32  # see README "Promotion gate": t and Wilson intervals cover ~0.9-0.95 from here
+
+
+@dataclass(frozen=True)
+class Floor:
+    """The least a promoted run must achieve on the panel's floor cells (point estimates, each cell)."""
+
+    cells: tuple[str, ...] = spec((), "cells the floor applies to (empty: no floor)")
+    max_fall_rate: float = spec(1.0, "highest fall rate on each floor cell (1 = no limit)", 0.0, 1.0)
+    max_lin_vel_error: float = spec(
+        0.0, "highest velocity-tracking error [m/s] on each floor cell (0 = no limit)", 0.0, 10.0
+    )
+
+    def limits(self) -> dict[str, float]:
+        """Metric name -> highest allowed value, for the limits this floor declares."""
+        out = {"fall_rate": self.max_fall_rate} if self.max_fall_rate < 1.0 else {}
+        return out | ({"lin_vel_error": self.max_lin_vel_error} if self.max_lin_vel_error > 0 else {})
+
+
 @dataclass(frozen=True)
 class Panel:
     name: str = spec("panel", "panel name (starts evaluation file names)", path_part=True)
@@ -78,6 +101,10 @@ class Panel:
     recovery_window_s: float = spec(
         2.0, "a push is recovered if the robot has not fallen this long after it", 0.0, 1e3
     )
+    min_episodes: int = spec(
+        DEFAULT_MIN_EPISODES, "fewest episodes per cell for the gate to judge it", 1, 100000
+    )
+    floor: Floor = field(default_factory=Floor)
     cells: tuple[Cell, ...] = spec((), "the cells")
 
 
@@ -105,6 +132,7 @@ def load_panel(name_or_path: str) -> Panel:
         bad = [t for t in cell.sensor.terms if t not in observable]
         if bad:
             raise ManifestError(source, f"{key}.sensor.terms", f"unknown observation term {bad[0]!r}")
+    check_floor(panel.floor, names, source)
     return panel
 
 
@@ -125,7 +153,21 @@ def _check_cell_physics(panel: Panel, cell: Cell, source: str, key: str) -> None
             raise ManifestError(source, f"{key}.terrain", problem)
 
 
+def check_floor(floor: Floor, cell_names: list[str], source: str) -> None:
+    """A floor names existing cells and declares at least one limit for them."""
+    unknown = [c for c in floor.cells if c not in cell_names]
+    if unknown:
+        raise ManifestError(source, "floor.cells", f"no cell named {unknown[0]!r} in the panel")
+    if floor.cells and not floor.limits():
+        raise ManifestError(source, "floor", "floor cells given but no max_fall_rate or max_lin_vel_error")
+
+
 def panel_hash(panel: Panel) -> str:
     """sha256 of the panel's canonical JSON."""
-    text = json.dumps(to_plain(panel), sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return spec_hash(to_plain(panel))
+
+
+def spec_hash(plain: Any) -> str:
+    """sha256 of a plain (JSON) panel: sorted keys, no spaces, no NaN."""
+    text = json.dumps(plain, sort_keys=True, separators=(",", ":"), allow_nan=False)
     return hashlib.sha256(text.encode()).hexdigest()

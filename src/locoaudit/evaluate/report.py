@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from locoaudit.evaluate.metrics import DIRECTIONS
+from locoaudit.evaluate.record import MISSING, Estimate, Evaluation
+
 SHOWN = (
     ("fall_rate", "fall", "{:.0%}"),
     ("lin_vel_error", "vel err m/s", "{:.3f}"),
@@ -10,32 +15,35 @@ SHOWN = (
     ("push_recovery_rate", "push rec", "{:.0%}"),
     ("cost_of_transport", "CoT", "{:.2f}"),
 )
+ARROWS = {"lower": " (v)", "higher": " (^)", "none": ""}  # which way is better, from DIRECTIONS
 
 
-def _cell(metric: dict, fmt: str) -> str:
-    if metric["value"] is None:
+def _cell(metric: Estimate, fmt: str) -> str:
+    if metric.value is None:
         return "-"
-    text = fmt.format(metric["value"])
-    if metric.get("ci"):
-        lo, hi = metric["ci"]
-        text += f" [{fmt.format(lo)}, {fmt.format(hi)}]"
+    text = fmt.format(metric.value)
+    if metric.lo is not None and metric.hi is not None:
+        text += f" [{fmt.format(metric.lo)}, {fmt.format(metric.hi)}]"
     return text
 
 
-def format_results(result: dict) -> str:
+def _row(name: str, n: int | None, metrics: Mapping[str, Estimate]) -> str:
+    shown = "  ".join(f"{_cell(metrics.get(key, MISSING), fmt):<24}" for key, _, fmt in SHOWN)
+    return f"{name:<22}{'-' if n is None else n:>5}  " + shown
+
+
+def format_results(result: Evaluation) -> str:
     """A table of cells x headline metrics with 95% intervals, then the pooled summary."""
-    flag = "held out" if result["held_out"] else "NOT held out (--allow-overlap)"
+    flag = "held out" if result.held_out else "NOT held out (--allow-overlap)"
     lines = [
-        f"{result['panel']} ({result['panel_hash'][:12]}, seed {result['seed']}, {flag}) "
-        f"run {result['run_id']} @ iteration {result['checkpoint_iteration']}"
+        f"{result.panel} ({result.short_hash}, seed {result.seed}, {flag}) "
+        f"run {result.run_id} @ iteration {result.checkpoint_iteration}"
     ]
-    header = f"{'cell':<22}{'n':>5}  " + "  ".join(f"{title:<24}" for _, title, _ in SHOWN)
-    lines.append(header)
-    rows = [
-        *[(c["name"], c["episodes"], c["metrics"]) for c in result["cells"]],
-        ("ALL", sum(c["episodes"] for c in result["cells"]), result["summary"]),
-    ]
-    for name, n, m in rows:
-        lines.append(f"{name:<22}{n:>5}  " + "  ".join(f"{_cell(m[key], fmt):<24}" for key, _, fmt in SHOWN))
-    lines.append(f"failure traces: {len(result['traces'])}")
+    titles = [title + ARROWS[DIRECTIONS[key]] for key, title, _ in SHOWN]
+    lines.append(f"{'cell':<22}{'n':>5}  " + "  ".join(f"{t:<24}" for t in titles))
+    lines += [_row(c.name, c.episodes, c.metrics) for c in result.cells]
+    total = sum(c.episodes or 0 for c in result.cells)
+    lines.append(_row("ALL", total, result.summary))
+    lines.append("(v) lower is better, (^) higher is better; no mark: no direction")
+    lines.append(f"failure traces: {len(result.traces or ())}")
     return "\n".join(lines)

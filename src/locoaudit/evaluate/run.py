@@ -12,9 +12,10 @@ import numpy as np
 from locoaudit.errors import LocoauditError
 from locoaudit.evaluate import conditions, engine, metrics
 from locoaudit.evaluate.panel import Panel, load_panel, panel_hash
+from locoaudit.evaluate.record import CellResult, Evaluation, parse_metrics
 from locoaudit.evaluate.rollout import torch_policy
 from locoaudit.fileio import atomic_write_json
-from locoaudit.manifest import canonical_json, manifest_hash
+from locoaudit.manifest import canonical_json, manifest_hash, to_plain
 from locoaudit.safety import inside
 from locoaudit.traces.format import write_trace
 from locoaudit.train.policy import load_policy
@@ -42,7 +43,7 @@ def evaluate_run(
     progress=None,
     transfer: bool = False,
     episode_s: float | None = None,
-) -> tuple[dict, Path]:
+) -> tuple[Evaluation, Path]:
     """Evaluate, write evaluations/<panel>-<hash12>-s<seed>.json (never overwriting) and traces.
 
     episode_s shortens the panel's episodes; the panel hash then changes with it, so such results
@@ -83,10 +84,10 @@ def evaluate_run(
             progress(k + 1, len(batches))
     result = _results(loaded, panel, phash, seed, held_out, tables, batches, traces, run_dir)
     if transfer:
-        result["kind"], result["simulator"] = "transfer", conditions.TRANSFER_SIMULATOR
-    result["env_steps_per_s"] = steps / seconds if seconds else None
+        result = dataclasses.replace(result, kind="transfer", simulator=conditions.TRANSFER_SIMULATOR)
+    result = dataclasses.replace(result, env_steps_per_s=steps / seconds if seconds else None)
     out_dir.mkdir(exist_ok=True)
-    atomic_write_json(path, result)
+    atomic_write_json(path, result.to_json())
     return result, path
 
 
@@ -97,35 +98,32 @@ def _fresh_path(folder: Path, stem: str) -> Path:
     return path
 
 
-def _results(loaded, panel, phash, seed, held_out, tables, batches, traces, run_dir) -> dict:
+def _results(loaded, panel, phash, seed, held_out, tables, batches, traces, run_dir) -> Evaluation:
     dt_s = batches[0].manifest.policy_dt
-    rng = np.random.default_rng(seed)
     cells, pooled = [], []
     for index, cell in enumerate(panel.cells):
         table = metrics.concat(tables[index])
         pooled.append(table)
-        cells.append(
-            {
-                "name": cell.name,
-                "episodes": len(table["fell"]),
-                "metrics": metrics.cell_metrics(table, dt_s, rng),
-            }
-        )
-    return {
-        "run_id": loaded.run_id,
-        "panel": panel.name,
-        "panel_hash": phash,
-        "manifest_hash": manifest_hash(loaded.manifest),
-        "seed": seed,
-        "kind": "heldout",
-        "simulator": "mujoco_cpu",
-        "held_out": held_out,
-        "checkpoint_iteration": loaded.iteration,
-        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "cells": cells,
-        "summary": metrics.cell_metrics(metrics.concat(pooled), dt_s, rng),
-        "traces": [str(p.relative_to(run_dir)) for p in traces],
-    }
+        estimates, counts = parse_metrics(metrics.cell_metrics(table, dt_s), f"cells[{index}].metrics")
+        cells.append(CellResult(cell.name, len(table["fell"]), estimates, counts))
+    summary, counts = parse_metrics(metrics.cell_metrics(metrics.concat(pooled), dt_s), "summary")
+    return Evaluation(
+        run_id=loaded.run_id,
+        panel=panel.name,
+        panel_hash=phash,
+        manifest_hash=manifest_hash(loaded.manifest),
+        seed=seed,
+        kind="heldout",
+        simulator="mujoco_cpu",
+        held_out=held_out,
+        checkpoint_iteration=loaded.iteration,
+        created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        cells=tuple(cells),
+        summary=summary,
+        failure_reasons=counts,
+        traces=tuple(str(p.relative_to(run_dir)) for p in traces),
+        panel_spec=to_plain(panel),
+    )
 
 
 def _write_traces(folder: Path, batch, panel, log, header: dict) -> list[Path]:

@@ -6,7 +6,10 @@ one inside B's. It is conservative (if each interval covers its true value with 
 delta interval covers the true difference with probability at least 1 - 2a, whatever the dependence),
 and it needs nothing but the two published intervals. A delta is called better or worse only when its
 interval excludes 0 (by more than TOLERANCE, so that rounding never decides); otherwise it is `same` (no
-evidence either way), or `n/a` when a part is missing.
+evidence either way), or `n/a` when a part is missing. Which way is better comes from the one table
+evaluate.metrics.DIRECTIONS; a metric without a direction (time_to_fall_s, ...) is called `higher` or
+`lower` instead. A cell with fewer episodes than its panel's min_episodes (on either side) is not judged:
+its verdict is `insufficient evidence`, and so is the summary's when any cell is short.
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from locoaudit.errors import LocoauditError
-from locoaudit.evaluate.metrics import HIGHER_IS_BETTER
-from locoaudit.ledger.evaluation import Estimate, Evaluation, hashes, matched
+from locoaudit.evaluate.metrics import DIRECTIONS, HIGHER, NONE
+from locoaudit.evaluate.record import MISSING, CellResult, Estimate, Evaluation
+from locoaudit.ledger.evaluation import hashes, matched
 from locoaudit.ledger.record import RunRecord
 
 GATE_METRICS = ("fall_rate", "lin_vel_error")
 TOLERANCE = 1e-12
+INSUFFICIENT = "insufficient evidence"
 
 
 @dataclass(frozen=True)
@@ -33,39 +38,69 @@ class Delta:
     value: float | None
     lo: float | None
     hi: float | None
-    verdict: str  # 'better' | 'worse' | 'same' | 'n/a'
+    verdict: str  # 'better' | 'worse' | 'higher' | 'lower' (no direction) | 'same' | 'n/a' | INSUFFICIENT
 
 
 def delta(metric: str, a: Estimate, b: Estimate) -> Delta:
     """B - A with interval [loB - hiA, hiB - loA]; better/worse only when that interval excludes 0."""
     value = None if a.value is None or b.value is None else b.value - a.value
-    if None in (a.lo, a.hi, b.lo, b.hi):
+    if a.lo is None or a.hi is None or b.lo is None or b.hi is None:
         return Delta(metric, a, b, value, None, None, "n/a")
     lo, hi = b.lo - a.hi, b.hi - a.lo
+    increased = lo > TOLERANCE
     if lo <= TOLERANCE and hi >= -TOLERANCE:
         verdict = "same"
+    elif DIRECTIONS[metric] == NONE:
+        verdict = "higher" if increased else "lower"
     else:
-        increased = lo > TOLERANCE
-        verdict = "better" if increased == (metric in HIGHER_IS_BETTER) else "worse"
+        verdict = "better" if increased == (DIRECTIONS[metric] == HIGHER) else "worse"
     return Delta(metric, a, b, value, lo, hi, verdict)
+
+
+def short_cells(e: Evaluation, min_episodes: int) -> list[CellResult]:
+    """The cells of `e` with fewer than min_episodes episodes (or an unknown count)."""
+    return [c for c in e.cells if c.episodes is None or c.episodes < min_episodes]
+
+
+def evidence_gaps(e: Evaluation, min_episodes: int) -> list[str]:
+    """Why `e` is insufficient evidence ('2 episodes in cells push_1.0, delay_5 (min_episodes 32)'), or []."""
+    if not e.cells:
+        return ["no cells"]
+    by_count: dict[int | None, list[str]] = {}
+    for c in short_cells(e, min_episodes):
+        by_count.setdefault(c.episodes, []).append(c.name)
+    cells = {n: ("cells " if len(names) > 1 else "cell ") + ", ".join(names) for n, names in by_count.items()}
+    return [f"{n} episodes in {where} (min_episodes {min_episodes})" for n, where in cells.items()]
+
+
+def _unjudged(d: Delta) -> Delta:
+    return Delta(d.metric, d.a, d.b, d.value, d.lo, d.hi, INSUFFICIENT)
 
 
 def summary_deltas(a: Evaluation, b: Evaluation, metrics: tuple[str, ...] | None = None) -> list[Delta]:
     """Deltas of the panel-level summary metrics (all common ones, or `metrics`; missing ones are n/a)."""
     names = metrics or tuple(sorted(set(a.summary) & set(b.summary)))
-    missing = Estimate(None, None, None)
-    return [delta(m, a.summary.get(m, missing), b.summary.get(m, missing)) for m in names]
+    out = [delta(m, a.summary.get(m, MISSING), b.summary.get(m, MISSING)) for m in names]
+    n = a.criteria.min_episodes
+    return [_unjudged(d) for d in out] if evidence_gaps(a, n) or evidence_gaps(b, n) else out
 
 
 def cell_deltas(a: Evaluation, b: Evaluation) -> list[tuple[str, list[Delta]]]:
     """Per-cell deltas for the cells and metrics both evaluations have, in A's cell order."""
-    cells_b = {c.name: c for c in b.cells}
+    n = a.criteria.min_episodes
     out = []
     for cell in a.cells:
-        other = cells_b.get(cell.name)
+        other = b.cell(cell.name)
         if other is not None:
             common = sorted(set(cell.metrics) & set(other.metrics))
-            out.append((cell.name, [delta(m, cell.metrics[m], other.metrics[m]) for m in common]))
+            deltas = [delta(m, cell.metrics[m], other.metrics[m]) for m in common]
+            short = short_cells(a, n) + short_cells(b, n)
+            out.append(
+                (
+                    cell.name,
+                    [_unjudged(d) for d in deltas] if cell.name in {c.name for c in short} else deltas,
+                )
+            )
     return out
 
 

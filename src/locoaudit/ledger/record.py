@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from locoaudit.errors import LocoauditError
+from locoaudit.evaluate.record import Evaluation
 from locoaudit.fileio import read_text
-from locoaudit.ledger.evaluation import Evaluation, latest, load_evaluations
+from locoaudit.ledger.evaluation import latest, load_evaluations
 from locoaudit.manifest import Manifest, manifest_from_canonical, to_plain
 
 RECORD_FILE = "record.json"

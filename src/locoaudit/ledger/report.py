@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from itertools import zip_longest
 
-from locoaudit.ledger.compare import GATE_METRICS, Comparison, Delta, cell_deltas, summary_deltas
-from locoaudit.ledger.evaluation import Estimate
+from locoaudit.evaluate.metrics import DIRECTIONS
+from locoaudit.evaluate.record import Estimate
+from locoaudit.ledger.compare import (
+    GATE_METRICS,
+    INSUFFICIENT,
+    Comparison,
+    Delta,
+    cell_deltas,
+    evidence_gaps,
+    summary_deltas,
+)
 from locoaudit.ledger.gate import Decision
 from locoaudit.ledger.record import RunRecord, record_json
 
 LEFT = 40
+BETTER = {"lower": "lower is better", "higher": "higher is better", "none": "no direction"}
 
 
 def num(x: float | None) -> str:
@@ -57,7 +67,8 @@ def _evidence(r: RunRecord) -> list[str]:
             for m in ordered:
                 est = e["metrics"][m]
                 ci = est["ci"] or [None, None]
-                lines.append(f"    {m:<{width}}{estimate(Estimate(est['value'], ci[0], ci[1]))}")
+                shown = estimate(Estimate(est["value"], ci[0], ci[1]))
+                lines.append(f"    {m:<{width}}{shown:<28} ({BETTER[DIRECTIONS[m]]})")
     return lines
 
 
@@ -118,6 +129,7 @@ def _delta_row(cell: str, d: Delta, width: int) -> str:
 def format_compare(c: Comparison) -> str:
     """Per-cell and summary deltas (B - A) of each matched evaluation, then the manifest differences."""
     lines = [f"compare {c.a.run_id} (A) -> {c.b.run_id} (B) on panel '{c.panel}'; delta = B - A"]
+    lines.append("verdicts follow each metric's direction: " + _directions())
     for kind, pairs in c.pairs.items():
         for ea, eb in pairs:
             lines.append(
@@ -125,6 +137,10 @@ def format_compare(c: Comparison) -> str:
                 f"B s{eb.seed} it{eb.checkpoint_iteration}"
                 + ("" if ea.held_out and eb.held_out else " (not held out: overlaps training)")
             )
+            n = ea.criteria.min_episodes
+            for side, e in (("A", ea), ("B", eb)):
+                gaps = evidence_gaps(e, n)
+                lines += [f"  {INSUFFICIENT} ({side}): {'; '.join(gaps)}"] if gaps else []
             cells = cell_deltas(ea, eb)
             width = max([len(name) for name, _ in cells] + [9]) + 2
             lines.append(f"  {'cell':<{width}}{'metric':<28}{'A':<26}{'B':<26}{'B - A':<30}verdict")
@@ -139,6 +155,12 @@ def format_compare(c: Comparison) -> str:
         lines.append(f"manifest differences (A -> B): {len(c.manifest_diff)}")
         lines += [f"  {key}: {a!r} -> {b!r}" for key, a, b in c.manifest_diff]
     return "\n".join(lines)
+
+
+def _directions() -> str:
+    """'lower is better: fall_rate, ...; higher is better: ...; no direction: ...' from DIRECTIONS."""
+    groups = {way: [m for m, d in DIRECTIONS.items() if d == way] for way in BETTER}
+    return "; ".join(f"{BETTER[way]}: {', '.join(names)}" for way, names in groups.items() if names)
 
 
 def format_decision(run_id: str, d: Decision) -> str:

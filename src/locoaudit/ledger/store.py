@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 from locoaudit.errors import LocoauditError
-from locoaudit.ledger.evaluation import Evaluation, parse_evaluation
+from locoaudit.evaluate.record import Evaluation, parse_evaluation
 from locoaudit.ledger.record import RunRecord, record_from_json, record_json
 from locoaudit.ledger.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -207,7 +207,7 @@ class SqliteLedger:
 
 
 def _evaluation_row(e: Evaluation) -> tuple:
-    body = json.dumps(e.body, sort_keys=True)
+    body = json.dumps(e.to_json(), sort_keys=True)
     return (e.panel, e.panel_hash, e.seed, e.kind, e.simulator, e.checkpoint_iteration, e.created, body)
 
 
