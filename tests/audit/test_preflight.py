@@ -27,4 +27,4 @@ def test_each_planted_bug_is_flagged_by_its_audit(name):
 def test_shipped_quadruped_flat_has_no_finding_above_info():
     findings = audit_manifest(fixture_manifest("quadruped_flat"), threads=1)  # the CLI's 64 envs x 250 steps
     assert at_least(findings, "warning") == []
-    assert [f.name for f in findings] == ["observations.leakage_probes"]
+    assert sorted(f.name for f in findings) == ["incentives.references", "observations.leakage_probes"]

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from locoaudit import argtypes
-from locoaudit.argtypes import positive_int
+from locoaudit.argtypes import positive_float, positive_int
 
 DESCRIPTION = """\
 Audit a training run (RUN_DIR: metrics.jsonl, the latest checkpoint and short diagnostic rollouts of
@@ -28,6 +28,15 @@ Audits (each finding has a severity info / warning / error and the numbers behin
   observations  non-finite or constant features, normaliser outliers (dead, huge offset, drift), and
                 leakage: privileged friction / base velocity / terrain kind present in or linearly
                 decodable (ridge probe, held-out R^2 or accuracy) from the actor observation
+  incentives    what the reward and terminations pay scripted reference behaviours over one episode
+                (stand still, collapse with limp joints, fall over at once, random actions, and a
+                competent reference: the base moved at the commanded velocity with a trot; in a run
+                audit also the policy): standing / collapsing / falling paid close to or above walking
+                (per second, per episode, or discounted over 1/(1-gamma)); standing earning most of the
+                task reward; lying or tipped over for 1 s without the episode ending; one penalty
+                outweighing all the task reward walking earns; terms zero, constant or non-finite under
+                every behaviour; in runs, which behaviour the policy found and whether the reward pays
+                it more than walking
   gait          forward commands of 0.5-1.0 m/s: duty factors, flight fraction, stride frequency,
                 symmetry; hopping / pronking (feet in phase, flight) and a dragged foot; a policy that
                 does not step at all is an error
@@ -40,6 +49,7 @@ Exit status: 0 when no finding is at warning or above, 1 otherwise, 2 on usage o
 def _cmd_audit(args: argparse.Namespace) -> int:
     """Audit a run (writing audit.json) or a manifest; print the report; exit 1 at warning or above."""
     from locoaudit.audit import preflight
+    from locoaudit.audit.behaviours import ReferenceSettings
     from locoaudit.audit.run import audit_file, audit_run, write_audit
     from locoaudit.errors import LocoauditError
     from locoaudit.findings import at_least, format_findings
@@ -47,14 +57,19 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 
     if (args.run_dir is None) == (args.manifest is None):
         raise LocoauditError("audit: give a RUN_DIR or --manifest (one of them)")
+    reference = ReferenceSettings(args.reference_envs, args.reference_seconds)
     settings = {"envs": args.envs, "steps": args.steps, "seed": args.seed}
+    settings |= {"reference_envs": reference.envs, "reference_seconds": reference.seconds}
     if args.manifest:
         manifest = load_manifest(args.manifest)
-        findings = preflight.audit_manifest(manifest, args.envs, args.steps, args.seed, args.threads)
+        findings = preflight.audit_manifest(
+            manifest, args.envs, args.steps, args.seed, args.threads, reference
+        )
         header = {"mode": "preflight", "manifest": manifest.name, "manifest_hash": manifest_hash(manifest)}
         title = f"pre-flight audit of {manifest.name}"
     else:
-        findings, header = audit_run(Path(args.run_dir), args.envs, args.steps, args.seed, args.threads)
+        run_dir = Path(args.run_dir)
+        findings, header = audit_run(run_dir, args.envs, args.steps, args.seed, args.threads, reference)
         title = f"audit of run {header['run_id']}"
     body = audit_file(findings, header, settings)
     path = write_audit(Path(args.run_dir), body) if args.run_dir else None
@@ -80,6 +95,15 @@ def add_commands(verbs: argparse._SubParsersAction) -> None:
     )
     audit.add_argument(
         "--steps", type=positive_int, default=250, help="policy steps per rollout (default 250)"
+    )
+    audit.add_argument(
+        "--reference-envs", type=positive_int, default=4, help="envs per reference behaviour (default 4)"
+    )
+    audit.add_argument(
+        "--reference-seconds",
+        type=positive_float,
+        default=None,
+        help="seconds of reference rollouts (default: one episode, at most 30 s)",
     )
     audit.add_argument("--seed", type=argtypes.seed, default=0, help="rollout seed (default 0)")
     audit.add_argument(

@@ -10,11 +10,14 @@ Static checks read the manifest; the rest run one diagnostic rollout in which ha
                           reward is negative, so ending early pays; else warning)
   rewards.non_task_pay    a positive non-tracking term pays a standing robot > 25% of the tracking maximum
   terminations.early_failure, terminations.skimming, resets.*, observations.* (see those modules)
+  incentives.*            what the reward and terminations pay scripted reference behaviours
+                          (stand, collapse, fall, random, competent): see audit/incentives.py
 """
 
 from __future__ import annotations
 
-from locoaudit.audit import observations, resets, terminations
+from locoaudit.audit import incentives, observations, resets, terminations
+from locoaudit.audit.behaviours import DEFAULT_SETTINGS, ReferenceSettings, run_references
 from locoaudit.audit.diagnostics import Rollout, rollout
 from locoaudit.audit.rewards import non_task_pay
 from locoaudit.findings import Finding
@@ -81,11 +84,18 @@ def standing_pay(roll: Rollout) -> list[Finding]:
 
 
 def audit_manifest(
-    manifest: Manifest, num_envs: int = 64, steps: int = 250, seed: int = 0, threads: int | None = None
+    manifest: Manifest,
+    num_envs: int = 64,
+    steps: int = 250,
+    seed: int = 0,
+    threads: int | None = None,
+    reference: ReferenceSettings = DEFAULT_SETTINGS,
 ) -> list[Finding]:
-    """All pre-flight checks of a manifest (static, then on one zero / random-action rollout)."""
+    """All pre-flight checks of a manifest: static, on one zero / random-action rollout, and incentives."""
     roll = rollout(manifest, None, num_envs, steps, seed, threads)
+    refs = run_references(manifest, None, reference.envs, seed, threads, reference.seconds)
     return [
+        *incentives.audit_references(refs),
         *wrong_signs(manifest),
         *falling_pays(roll),
         *standing_pay(roll),

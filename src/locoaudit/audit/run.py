@@ -3,8 +3,9 @@
 A run audit reads metrics.jsonl (reward decomposition, terminations, reset statistics) and the latest
 checkpoint: the actor's observation normaliser, plus two diagnostic rollouts of the deterministic
 policy: one on the run's own manifest (skimming, resets, observations, leakage) and one with forward
-commands (gait). RUN_DIR/audit.json holds {"findings", "created", "manifest_hash", ...}; each new audit
-replaces it, so resolutions (a "resolution" note on a finding) must be written again after re-auditing.
+commands (gait); and the policy's rollout next to the scripted reference behaviours (incentives).
+RUN_DIR/audit.json holds {"findings", "created", "manifest_hash", ...}; each new audit replaces it, so
+resolutions (a "resolution" note on a finding) must be written again after re-auditing.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from locoaudit.audit import gait, observations, preflight, resets, rewards, terminations
+from locoaudit.audit import gait, incentives, observations, preflight, resets, rewards, terminations
+from locoaudit.audit.behaviours import DEFAULT_SETTINGS, ReferenceSettings, run_references
 from locoaudit.audit.diagnostics import Rollout, forward_commands, rollout
 from locoaudit.fileio import atomic_write_json
 from locoaudit.findings import Finding
@@ -61,7 +63,12 @@ def metrics_findings(run_dir: Path, run: dict, manifest: Manifest) -> list[Findi
 
 
 def audit_run(
-    run_dir: Path, num_envs: int = 64, steps: int = 250, seed: int = 0, threads: int | None = None
+    run_dir: Path,
+    num_envs: int = 64,
+    steps: int = 250,
+    seed: int = 0,
+    threads: int | None = None,
+    reference: ReferenceSettings = DEFAULT_SETTINGS,
 ) -> tuple[list[Finding], dict[str, Any]]:
     """All run-level audits; returns (findings, audit.json header fields)."""
     from locoaudit.evaluate.rollout import torch_policy
@@ -73,6 +80,7 @@ def audit_run(
     manifest, policy = loaded.manifest, torch_policy(loaded.actor)
     nominal = rollout(manifest, policy, num_envs, steps, seed, threads)
     forward = rollout(forward_commands(manifest), policy, num_envs, steps, seed, threads)
+    refs = run_references(manifest, policy, reference.envs, seed, threads, reference.seconds)
     findings = [
         *preflight.wrong_signs(manifest),
         *metrics_findings(run_dir, run, manifest),
@@ -81,6 +89,7 @@ def audit_run(
         *observations.audit_rollout(nominal, WHERE),
         *normaliser_findings(loaded.actor, nominal),
         *gait.audit(forward),
+        *incentives.audit_references(refs),
     ]
     header = {"mode": "run", "run_id": run["run_id"], "checkpoint_iteration": loaded.iteration}
     return findings, header | {"manifest_hash": manifest_hash(manifest)}
