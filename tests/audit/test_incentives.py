@@ -28,7 +28,7 @@ PLANTED = {  # fixture -> {finding at warning or above: the behaviours / terms /
     },
     "wide_kernel": {"incentives.not_discriminating": set()},
     "no_fall_end": {
-        "incentives.failure_lives": {"lying on the ground", "tipped over"},
+        "incentives.failure_lives": {"collapse", "fall", "lying on the ground", "tipped over"},
         "incentives.inert_term": {"termination"},  # nothing ends an episode, so it never pays
     },
     "dead_gate": {"incentives.inert_term": {"feet_air_time"}},
@@ -125,3 +125,36 @@ def test_inert_terms_nonfinite_zero_and_constant():
     refs = _refs_with_terms(live=live, nan=nan, zero=np.zeros((4, 2)), const=np.full((4, 2), -0.02))
     found = {f.numbers["term"]: f.severity for f in inert_terms(refs)}
     assert found == {"nan": "error", "zero": "warning", "const": "warning"}
+
+
+def test_run_audit_names_what_the_policy_found(tmp_path):
+    from audit_helpers import tiny
+
+    from locoaudit.audit.behaviours import ReferenceSettings
+    from locoaudit.audit.run import audit_run
+    from locoaudit.train import session
+
+    manifest = tiny(load_manifest(FIXTURES / "penalty_swamps.toml"))
+    trainer = session.start(manifest, 16, 1, tmp_path, "cpu", threads=1)
+    session.run(trainer, 3, quiet=True)
+    short = ReferenceSettings(envs=2, seconds=4.0)
+    findings, _ = audit_run(trainer.run_dir, 16, 40, seed=0, threads=1, reference=short)
+    found = {f.name: f for f in findings if f.audit == "incentives"}
+    assert found["incentives.policy_behaviour"].numbers["behaviour"] != "walking"
+    exploit = found["incentives.policy_found"]
+    assert exploit.severity == "error" and exploit.message.startswith("the policy found ")
+    assert "pays more than walking" in exploit.message
+
+
+def test_cli_preflight_reports_incentives(capsys):
+    from locoaudit.cli import main
+
+    path = str(FIXTURES / "wide_kernel.toml")
+    small = ["--envs", "8", "--steps", "30", "--threads", "1", "--reference-envs", "2"]
+    assert main(["audit", "--manifest", path, *small, "--reference-seconds", "3"]) == 1
+    out = capsys.readouterr().out
+    assert "ERROR   incentives.not_discriminating: standing still earns" in out
+    assert "incentives.references: returns: stand" in out
+    with pytest.raises(SystemExit) as stop:
+        main(["audit", "--manifest", path, "--reference-seconds", "0"])
+    assert stop.value.code == 2
