@@ -9,7 +9,18 @@ from locoaudit.cli import main
 from locoaudit.ledger.record import build_record, record_json
 from locoaudit.ledger.store import SqliteLedger
 
-SMALL = ["--envs", "16", "--steps", "60", "--threads", "1"]
+SMALL = [
+    "--envs",
+    "16",
+    "--steps",
+    "60",
+    "--threads",
+    "1",
+    "--reference-envs",
+    "2",
+    "--reference-seconds",
+    "3",
+]
 LEAK = {
     "audit": "observations",
     "check": "leakage",
@@ -40,7 +51,13 @@ def test_preflight_json_and_exit_status(capsys):
     assert (
         body["mode"] == "preflight" and body["manifest"] == "wrong_sign" and len(body["manifest_hash"]) == 64
     )
-    assert body["settings"] == {"envs": 16, "steps": 60, "seed": 0}
+    assert body["settings"] == {
+        "envs": 16,
+        "steps": 60,
+        "seed": 0,
+        "reference_envs": 2,
+        "reference_seconds": 3.0,
+    }
     (error,) = [f for f in body["findings"] if f["severity"] == "error"]
     assert (error["audit"], error["check"], error["numbers"]["term"]) == (
         "rewards",

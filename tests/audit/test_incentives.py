@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from locoaudit.audit.behaviours import References, Trace, run_references, trot_actions
-from locoaudit.findings import at_least
 from locoaudit.audit.incentives import (
     audit_references,
     discounted_value,
@@ -14,6 +13,7 @@ from locoaudit.audit.incentives import (
     inert_terms,
     longest_dwell,
 )
+from locoaudit.findings import at_least
 from locoaudit.manifest import load_manifest
 
 FIXTURES = Path(__file__).parent / "incentive_fixtures"
