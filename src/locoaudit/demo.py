@@ -69,7 +69,7 @@ def run_demo(args: argparse.Namespace) -> int:
         trainer.run_dir, PANEL, episodes=episodes, progress=progress, transfer=True, episode_s=episode_s
     )
     _say("4/5 audit: rewards, terminations, resets, observations, gait")
-    findings, audit = _audit(trainer.run_dir, 16 if args.quick else 64, 50 if args.quick else 250)
+    findings, audit = _audit(trainer.run_dir, 16 if args.quick else 64, 50 if args.quick else 250, args.quick)
     print(audit)
     _say("5/5 run record, ledger and promotion gate")
     ledger = open_ledger(None, out, create=True)
@@ -117,13 +117,17 @@ def verdict(promoted: bool, walking: tuple[bool, str]) -> str:
     return f"result: {gate}; {state}: {walking[1]}"
 
 
-def _audit(run_dir: Path, envs: int, steps: int) -> tuple[list, str]:
+def _audit(run_dir: Path, envs: int, steps: int, quick: bool) -> tuple[list, str]:
     """Audit the run, write its audit.json (the ledger and the gate read it); (findings, report)."""
+    from locoaudit.audit.behaviours import DEFAULT_SETTINGS, ReferenceSettings
     from locoaudit.audit.run import audit_file, audit_run, write_audit
     from locoaudit.findings import format_findings
 
-    findings, header = audit_run(run_dir, envs, steps)
-    write_audit(run_dir, audit_file(findings, header, {"envs": envs, "steps": steps, "seed": 0}))
+    reference = ReferenceSettings(envs=2, seconds=4.0) if quick else DEFAULT_SETTINGS
+    findings, header = audit_run(run_dir, envs, steps, reference=reference)
+    settings = {"envs": envs, "steps": steps, "seed": 0}
+    settings |= {"reference_envs": reference.envs, "reference_seconds": reference.seconds}
+    write_audit(run_dir, audit_file(findings, header, settings))
     return findings, format_findings(findings, f"audit of run {header['run_id']}")
 
 
