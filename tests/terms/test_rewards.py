@@ -66,6 +66,34 @@ def test_contact_terms():
     np.testing.assert_allclose(R.termination(v), [0.0, 1.0])
 
 
+def test_capped_air_time_rewards_steps_without_punishing_short_ones():
+    v = make_view(
+        foot_air_time=np.array([[0.05, 0.3], [0.9, 0.0]]),
+        first_contact=np.array([[True, True], [True, False]]),
+        command=np.array([[1.0, 0.0, 0.0], [0.5, 0.0, 0.0]]),
+    )
+    # env 0: clip(0.05 - 0.1) = 0 (short step, no penalty) + clip(0.3 - 0.1) = 0.2; env 1: capped at 0.4
+    got = R.feet_air_time_capped(v, threshold_min=0.1, threshold_max=0.5, min_command=0.1)
+    np.testing.assert_allclose(got, [0.2, 0.4])
+    standing = make_view(foot_air_time=np.array([[0.3, 0.3], [0.3, 0.3]]))  # env 1 has no command
+    np.testing.assert_allclose(R.feet_air_time_capped(standing, min_command=0.1), [0.2, 0.0])
+
+
+def test_trot_contacts_counts_one_diagonal_pair_down():
+    contact = np.array(
+        [
+            [True, False, False, True],
+            [False, True, True, False],
+            [True, True, True, True],
+            [True, True, False, False],
+        ]
+    )
+    command = np.array([[1.0, 0.0, 0.0]] * 3 + [[0.0, 0.0, 0.0]])
+    v = make_view(foot_contact=contact, command=command)
+    # FR+RL down, FL+RR down: trot; all four down: not; the last env has no command
+    np.testing.assert_allclose(R.trot_contacts(v, min_command=0.1), [1.0, 1.0, 0.0, 0.0])
+
+
 def test_pose_terms():
     v = make_view()
     # offsets env0: [0.1, 0, 0]; env1: [0, 0.1, 0.3]
@@ -83,6 +111,8 @@ def test_every_registered_reward_is_tested_here():
         "joint_acc_l2",
         "action_rate_l2",
         "feet_air_time",
+        "feet_air_time_capped",
+        "trot_contacts",
         "undesired_contacts",
         "flat_orientation_l2",
         "base_height_l2",
@@ -107,5 +137,6 @@ def test_terminations_on_constructed_states():
 
 @pytest.mark.parametrize("name", sorted(R.REWARDS))
 def test_reward_terms_return_one_finite_value_per_env(name):
-    out = R.REWARDS[name](make_view())
+    four_feet = {"foot_contact": np.ones((2, 4), dtype=bool)}  # trot_contacts is for quadrupeds
+    out = R.REWARDS[name](make_view(**four_feet) if name == "trot_contacts" else make_view())
     assert out.shape == (2,) and np.isfinite(out).all()

@@ -196,6 +196,15 @@ class PPOSection:
     activation: str = spec("elu", "hidden activation", choices=("elu", "relu", "tanh", "selu", "gelu"))
     init_noise_std: float = spec(1.0, "initial action std", 1e-3, 10.0)
     obs_normalization: bool = spec(True, "empirical observation normalisation (actor and critic)")
+    symmetry: str = spec(
+        "none",
+        "left-right symmetry (rsl-rl-lib): 'augment' (mirrored samples in every minibatch), "
+        "'mirror_loss' (actor agrees with its mirror image), 'both' or 'none'",
+        choices=("none", "augment", "mirror_loss", "both"),
+    )
+    mirror_loss_coeff: float = spec(
+        1.0, "weight of the mirror loss (symmetry 'mirror_loss' or 'both')", 0.0, 100.0
+    )
     save_interval: int = spec(50, "iterations between checkpoints", 1, 100000)
 
 

@@ -11,6 +11,8 @@ from tensordict import TensorDict
 
 from locoaudit.manifest import to_plain
 from locoaudit.task.env import LocoEnv, StepResult
+from locoaudit.task.observations import scan_points
+from locoaudit.task.symmetry import Mirror, build_mirror
 
 
 class TaskVecEnv(VecEnv):
@@ -34,6 +36,10 @@ class TaskVecEnv(VecEnv):
     @abstractmethod
     def set_observations(self, obs: dict[str, np.ndarray]) -> None:
         """Replace the current observations (used when restoring a checkpoint)."""
+
+    def mirror(self) -> Mirror:
+        """Left-right mirror maps of observations and actions (for PPO symmetry)."""
+        raise NotImplementedError(f"{type(self).__name__} has no mirror maps")
 
 
 class LocoVecEnv(TaskVecEnv):
@@ -79,6 +85,10 @@ class LocoVecEnv(TaskVecEnv):
 
     def state_dict(self) -> dict:
         return self.env.state_dict()
+
+    def mirror(self) -> Mirror:
+        env = self.env
+        return build_mirror(env.built, env.obs_layout(), scan_points(env.manifest.observations))
 
     def load_state_dict(self, state: dict) -> None:
         self.env.load_state_dict(state)

@@ -58,6 +58,23 @@ def feet_air_time(v: StepView, *, threshold: float = 0.5, min_command: float = 0
     return gain * (row_norm(v.command[:, :2]) > min_command)
 
 
+def feet_air_time_capped(
+    v: StepView, *, threshold_min: float = 0.1, threshold_max: float = 0.5, min_command: float = 0.1
+) -> np.ndarray:
+    """Sum over touchdowns of clip(air time - threshold_min, 0, threshold_max - threshold_min), if moving."""
+    gain = row_sum(
+        np.clip(v.foot_air_time - threshold_min, 0.0, threshold_max - threshold_min) * v.first_contact
+    )
+    return gain * (row_norm(v.command[:, :2]) > min_command)
+
+
+def trot_contacts(v: StepView, *, min_command: float = 0.1) -> np.ndarray:
+    """1 where only one diagonal foot pair (FR+RL or FL+RR of feet FR, FL, RR, RL) is down, if moving."""
+    c = v.foot_contact
+    trot = (c[:, 0] & c[:, 3] & ~c[:, 1] & ~c[:, 2]) | (c[:, 1] & c[:, 2] & ~c[:, 0] & ~c[:, 3])
+    return trot * (row_norm(v.command[:, :2]) > min_command)
+
+
 def undesired_contacts(v: StepView) -> np.ndarray:
     """Number of undesired-contact bodies touching the ground."""
     return row_sum(v.undesired_contact).astype(np.float64)
@@ -104,6 +121,8 @@ REWARDS: dict[str, Callable[..., np.ndarray]] = {
     "joint_acc_l2": joint_acc_l2,
     "action_rate_l2": action_rate_l2,
     "feet_air_time": feet_air_time,
+    "feet_air_time_capped": feet_air_time_capped,
+    "trot_contacts": trot_contacts,
     "undesired_contacts": undesired_contacts,
     "flat_orientation_l2": flat_orientation_l2,
     "base_height_l2": base_height_l2,

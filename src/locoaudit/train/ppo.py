@@ -9,10 +9,22 @@ import torch
 from rsl_rl.algorithms import PPO
 
 from locoaudit.manifest.schema import PPOSection
-from locoaudit.task.vecenv import LocoVecEnv
+from locoaudit.task.vecenv import TaskVecEnv
 
 
-def rsl_rl_config(cfg: PPOSection) -> dict:
+def symmetry_config(cfg: PPOSection, env: TaskVecEnv) -> dict | None:
+    """rsl-rl-lib's symmetry_cfg for the manifest's [ppo] symmetry choice (None when off)."""
+    if cfg.symmetry == "none":
+        return None
+    return {
+        "data_augmentation_func": env.mirror().augment,
+        "use_data_augmentation": cfg.symmetry in ("augment", "both"),
+        "use_mirror_loss": cfg.symmetry in ("mirror_loss", "both"),
+        "mirror_loss_coeff": cfg.mirror_loss_coeff,
+    }
+
+
+def rsl_rl_config(cfg: PPOSection, symmetry: dict | None = None) -> dict:
     """The rsl-rl-lib 5.x train config for a [ppo] section (asymmetric actor-critic)."""
     return {
         "num_steps_per_env": cfg.num_steps_per_env,
@@ -33,6 +45,7 @@ def rsl_rl_config(cfg: PPOSection) -> dict:
             "value_loss_coef": cfg.value_loss_coef,
             "max_grad_norm": cfg.max_grad_norm,
             "use_clipped_value_loss": True,
+            "symmetry_cfg": symmetry,
         },
         "actor": {
             "class_name": "MLPModel",
@@ -50,11 +63,13 @@ def rsl_rl_config(cfg: PPOSection) -> dict:
     }
 
 
-def build_ppo(env: LocoVecEnv, cfg: PPOSection, device: str) -> tuple[PPO, str]:
+def build_ppo(env: TaskVecEnv, cfg: PPOSection, device: str) -> tuple[PPO, str]:
     """rsl-rl PPO with actor on the 'actor' group and critic on the 'critic' group, and its model summary."""
     summary = io.StringIO()
     with contextlib.redirect_stdout(summary):  # rsl-rl prints the models; keep them for the run directory
-        alg = PPO.construct_algorithm(env.get_observations().to(device), env, rsl_rl_config(cfg), device)
+        alg = PPO.construct_algorithm(
+            env.get_observations().to(device), env, rsl_rl_config(cfg, symmetry_config(cfg, env)), device
+        )
     return alg, summary.getvalue()
 
 
