@@ -32,6 +32,7 @@ def make_view(**overrides) -> StepView:
         undesired_contact=np.array([[False, False], [True, True]]),
         termination_contact=np.array([[False], [True]]),
         qpos=np.zeros((n, 10)),
+        gait_phase=np.zeros(n),
         terminated=np.array([False, True]),
     )
     base.update(overrides)
@@ -94,6 +95,19 @@ def test_trot_contacts_counts_one_diagonal_pair_down():
     np.testing.assert_allclose(R.trot_contacts(v, min_command=0.1), [1.0, 1.0, 0.0, 0.0])
 
 
+def test_trot_clock_counts_feet_that_follow_the_clock():
+    contact = np.array([[True, False, False, True], [True, False, False, True], [True, True, True, True]])
+    v = make_view(
+        foot_contact=contact,
+        gait_phase=np.array([0.2, 0.7, 0.2]),
+        command=np.array([[1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0]]),
+    )
+    # first half: FR+RL down -> 4/4; second half wants FL+RR down -> 0/4; no command -> 0
+    np.testing.assert_allclose(R.trot_clock(v, min_command=0.1), [1.0, 0.0, 0.0])
+    standing = make_view(foot_contact=contact[[2, 2]], gait_phase=np.array([0.2, 0.2]))
+    np.testing.assert_allclose(R.trot_clock(standing), [0.5, 0.0])  # 2 of 4 feet as scheduled
+
+
 def test_pose_terms():
     v = make_view()
     # offsets env0: [0.1, 0, 0]; env1: [0, 0.1, 0.3]
@@ -113,6 +127,7 @@ def test_every_registered_reward_is_tested_here():
         "feet_air_time",
         "feet_air_time_capped",
         "trot_contacts",
+        "trot_clock",
         "undesired_contacts",
         "flat_orientation_l2",
         "base_height_l2",
@@ -138,5 +153,6 @@ def test_terminations_on_constructed_states():
 @pytest.mark.parametrize("name", sorted(R.REWARDS))
 def test_reward_terms_return_one_finite_value_per_env(name):
     four_feet = {"foot_contact": np.ones((2, 4), dtype=bool)}  # trot_contacts is for quadrupeds
-    out = R.REWARDS[name](make_view(**four_feet) if name == "trot_contacts" else make_view())
+    quadruped = name in ("trot_contacts", "trot_clock")
+    out = R.REWARDS[name](make_view(**four_feet) if quadruped else make_view())
     assert out.shape == (2,) and np.isfinite(out).all()

@@ -135,6 +135,9 @@ class ObservationsSection:
     scan_resolution: float = spec(0.1, "height-scan grid spacing [m]", 0.02, 2.0)
     noise: ObservationNoise = field(default_factory=ObservationNoise, metadata={"doc": "actor noise"})
     clip: float = spec(100.0, "observations are clipped to [-clip, clip]", 0.0, 1e6)
+    gait_clock_hz: float = spec(
+        0.0, "a per-env gait clock [Hz] given to the policy as (sin, cos) of its phase (0 = none)", 0.0, 10.0
+    )
     actor_privileged: tuple[str, ...] = spec(
         (),
         "privileged critic terms also given to the actor (a leak; for audits and ablations)",

@@ -42,6 +42,7 @@ STATE_BUFFERS = (  # per-env task state besides physics: checkpoints and traces 
     "delay",
     "push_timer",
     "last_joint_vel",
+    "gait_phase",
 )
 
 
@@ -101,6 +102,7 @@ class LocoEnv:
         self.episode_step = np.zeros(n, dtype=np.int64)
         self.air_time = np.zeros((n, f))
         self.last_joint_vel = np.zeros((n, j))
+        self.gait_phase = np.zeros(n)  # gait clock phase in [0, 1)
         self.start_xy = np.zeros((n, 2))
         self.friction = np.zeros(n)
         self.delay = np.zeros(n, dtype=np.int64)
@@ -129,6 +131,7 @@ class LocoEnv:
         tracking = _tracking_error(view, failed)
         self.book.add(reward, contributions)
         self.last_joint_vel = view.joint_vel
+        self.gait_phase = (self.gait_phase + self.manifest.observations.gait_clock_hz * self.dt) % 1.0
         self.episode_step += 1
         self.last_action = self.action
         ended = self._finish_episodes(terminated | time_out, reasons, time_out)
@@ -178,6 +181,7 @@ class LocoEnv:
             undesired_contact=sensors[:, built.sensor_undesired] > 0,
             termination_contact=sensors[:, built.sensor_termination] > 0,
             qpos=qpos.copy(),
+            gait_phase=self.gait_phase.copy(),
             terminated=np.zeros(self.num_envs, dtype=bool),
         )
 
@@ -246,6 +250,8 @@ class LocoEnv:
         self.target[ids] = self.default_joint_pos
         self.air_time[ids] = 0.0
         self.last_joint_vel[ids] = qvel[:, self.built.dof_joints]
+        if m.observations.gait_clock_hz > 0:
+            self.gait_phase[ids] = rng.random(len(ids))
 
     def _lift_feet_to_ground(self, ids: np.ndarray, ground_z: np.ndarray) -> None:
         """Shift spawned bodies vertically so the lowest foot starts SPAWN_CLEARANCE above the ground.
@@ -296,7 +302,15 @@ class LocoEnv:
             last_action=self.last_action,
             height_scan=self._height_scan(b.qpos),
             friction=self.friction,
+            gait_phase=self._gait_clock(),
         )
+
+    def _gait_clock(self) -> np.ndarray:
+        """(N, 2) sin and cos of the gait phase; (N, 0) when the manifest has no gait clock."""
+        if self.manifest.observations.gait_clock_hz <= 0:
+            return np.zeros((self.num_envs, 0))
+        angle = 2.0 * np.pi * self.gait_phase
+        return np.stack([np.sin(angle), np.cos(angle)], axis=1)
 
     def _height_scan(self, qpos: np.ndarray) -> np.ndarray:
         """(N, K) base height above the scan points; (N, 0) on a plane without an actor scan."""

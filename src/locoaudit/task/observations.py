@@ -28,6 +28,7 @@ class ObsInputs:
     last_action: np.ndarray  # (N, J)
     height_scan: np.ndarray  # (N, K) base height above each scan point, clipped to [-1, 1]; K may be 0
     friction: np.ndarray  # (N,)
+    gait_phase: np.ndarray  # (N, 2) sin, cos of the gait clock's phase; (N, 0) without a clock
 
 
 def scan_points(cfg: ObservationsSection) -> np.ndarray:
@@ -47,7 +48,8 @@ def leaked_terms(cfg: ObservationsSection) -> tuple[str, ...]:
 
 
 def actor_terms(cfg: ObservationsSection) -> tuple[str, ...]:
-    base = ("base_ang_vel", "projected_gravity", "command", "joint_pos", "joint_vel", "last_action")
+    clock = ("gait_phase",) if cfg.gait_clock_hz > 0 else ()
+    base = ("base_ang_vel", "projected_gravity", "command", *clock, "joint_pos", "joint_vel", "last_action")
     own = (*base, "height_scan") if cfg.height_scan else base
     return own + leaked_terms(cfg)
 

@@ -25,6 +25,7 @@ TERM_SIGNS = {  # per-component signs of 3-vector observation terms under the mi
     "projected_gravity": (1.0, -1.0, 1.0),
     "base_ang_vel": (-1.0, 1.0, -1.0),
     "command": (1.0, -1.0, -1.0),
+    "gait_phase": (-1.0, -1.0),  # the mirror image trots on the other diagonal: half a period later
 }
 JOINT_TERMS = ("joint_pos", "joint_vel", "last_action")
 SIDE_SWAP = {"L": "R", "R": "L", "left": "right", "right": "left", "Left": "Right", "Right": "Left"}
@@ -119,7 +120,7 @@ def build_mirror(built: BuiltModel, layout: dict[str, dict[str, slice]], scan_po
         index, signs = np.arange(width), np.ones(width)
         for term, sl in slices.items():
             local = np.arange(sl.stop - sl.start)
-            if term in TERM_SIGNS:
+            if term in TERM_SIGNS and len(local):
                 signs[sl] = TERM_SIGNS[term]
             elif term in JOINT_TERMS:
                 index[sl], signs[sl] = sl.start + perm, sign

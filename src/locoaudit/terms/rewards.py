@@ -75,6 +75,13 @@ def trot_contacts(v: StepView, *, min_command: float = 0.1) -> np.ndarray:
     return trot * (row_norm(v.command[:, :2]) > min_command)
 
 
+def trot_clock(v: StepView, *, min_command: float = 0.1) -> np.ndarray:
+    """Share of feet whose contact follows the clock's trot (FR+RL down in its first half), if moving."""
+    first_half = v.gait_phase < 0.5
+    stance = np.stack([first_half, ~first_half, ~first_half, first_half], axis=1)  # FR, FL, RR, RL
+    return (v.foot_contact == stance).mean(axis=1) * (row_norm(v.command[:, :2]) > min_command)
+
+
 def undesired_contacts(v: StepView) -> np.ndarray:
     """Number of undesired-contact bodies touching the ground."""
     return row_sum(v.undesired_contact).astype(np.float64)
@@ -123,6 +130,7 @@ REWARDS: dict[str, Callable[..., np.ndarray]] = {
     "feet_air_time": feet_air_time,
     "feet_air_time_capped": feet_air_time_capped,
     "trot_contacts": trot_contacts,
+    "trot_clock": trot_clock,
     "undesired_contacts": undesired_contacts,
     "flat_orientation_l2": flat_orientation_l2,
     "base_height_l2": base_height_l2,

@@ -30,6 +30,7 @@ class StepView:
     undesired_contact: np.ndarray  # (N, U) bool
     termination_contact: np.ndarray  # (N, T) bool
     qpos: np.ndarray  # (N, nq) raw generalised positions, for audits and custom terms
+    gait_phase: np.ndarray  # (N,) gait clock phase in [0, 1) (zeros without a clock)
     terminated: np.ndarray  # (N,) bool: the episode failed this step (time-outs excluded)
 
     def with_terminated(self, terminated: np.ndarray) -> StepView:
