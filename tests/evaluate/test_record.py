@@ -130,3 +130,9 @@ def test_report_marks_directions():
     header = text.splitlines()[1]
     assert "fall (v)" in header and "push rec (^)" in header and "t fall s " in header
     assert "t fall s (" not in header
+    assert "note: 1 of 1 cells have fewer than the panel's min_episodes" not in text  # 32 episodes
+    short = json.loads(json.dumps(OLD))
+    short["cells"][0]["episodes"] = 8
+    assert "note: 1 of 1 cells have fewer than the panel's min_episodes (32)" in format_results(
+        parse_evaluation(short, "short.json")
+    )

@@ -124,6 +124,12 @@ def test_promote_command_exit_codes_log_and_records(make_run, capsys):
     assert main(["runs", "show", "cand", *runs_dir]) == 0
     out = capsys.readouterr().out
     assert "promotion: champion" in out and "samples" in out and "held-out evidence" in out
+    evidence = [line.split("| ", 1)[-1].strip() for line in out.splitlines()]
+    directions = {
+        e.split()[0]: e.split("(")[-1] for e in evidence if e.endswith("better)") or e.endswith("tion)")
+    }
+    assert directions["fall_rate"] == directions["lin_vel_error"] == "lower is better)"
+    assert directions["time_to_fall_s"] == "no direction)"  # the shared table, not a guess per report
 
 
 def test_bad_input_is_one_line_exit_2(tmp_path, capsys):

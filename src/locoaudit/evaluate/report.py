@@ -45,5 +45,11 @@ def format_results(result: Evaluation) -> str:
     total = sum(c.episodes or 0 for c in result.cells)
     lines.append(_row("ALL", total, result.summary))
     lines.append("(v) lower is better, (^) higher is better; no mark: no direction")
+    short = [c.name for c in result.cells if (c.episodes or 0) < result.criteria.min_episodes]
+    if short:
+        lines.append(
+            f"note: {len(short)} of {len(result.cells)} cells have fewer than the panel's min_episodes "
+            f"({result.criteria.min_episodes}): the promotion gate will call this insufficient evidence"
+        )
     lines.append(f"failure traces: {len(result.traces or ())}")
     return "\n".join(lines)

@@ -110,7 +110,9 @@ def add_commands(verbs: argparse._SubParsersAction) -> None:
         parents=[common],
         help="per-cell deltas B - A on one panel (same panel hash required) and manifest differences",
         description="Deltas B - A with the conservative interval [loB - hiA, hiB - loA]; better/worse only "
-        "when it excludes 0. Refuses unless both runs were evaluated with the same panel hash.",
+        "when it excludes 0, by each metric's direction (higher/lower for metrics without one). A cell with "
+        "fewer episodes than the panel's min_episodes is 'insufficient evidence'. Refuses unless both runs "
+        "were evaluated with the same panel hash.",
     )
     cmp.add_argument("a", metavar="A", help="run id or run directory")
     cmp.add_argument("b", metavar="B", help="run id or run directory")
@@ -124,15 +126,19 @@ def _add_promote(verbs: argparse._SubParsersAction, common: argparse.ArgumentPar
         "promote",
         parents=[common],
         help="promote a run to champion of its task if the gate passes (exit 0), else refuse (exit 1)",
-        description="Compare the run with its task's champion on the named panels: held-out fall_rate and "
-        "lin_vel_error must be none worse and one better beyond their intervals, and so must transfer "
-        "metrics. Every decision is appended to the ledger's promotion log.",
+        description="Compare the run with its task's champion on each named panel: held-out fall_rate and "
+        "lin_vel_error must be none worse and one better beyond their intervals, per panel, and so must "
+        "transfer metrics (kind transfer, required on every panel). Every evaluation needs the panel's "
+        "min_episodes per cell, and the run must meet the panel's competence floor, even with --bootstrap. "
+        "Every decision is appended to the ledger's promotion log.",
     )
     promote.add_argument("run", metavar="RUN", help="run id in the ledger, or a run directory (added first)")
     promote.add_argument("--panel", action="append", required=True, help="panel name (repeatable)")
     promote.add_argument("--bootstrap", action="store_true", help="promote the first run of a task")
     promote.add_argument(
-        "--without-transfer", action="store_true", help="accept no transfer evidence (recorded in the log)"
+        "--without-transfer",
+        action="store_true",
+        help="accept panels without transfer evidence (recorded in the log, with the panels)",
     )
     promote.add_argument(
         "--override-findings", action="store_true", help="promote despite blocking findings (recorded)"
