@@ -267,6 +267,9 @@ def build_parser() -> argparse.ArgumentParser:
     from locoaudit.export import cli as export_cli
 
     export_cli.add_commands(verbs)
+    from locoaudit.hardware import cli as hardware_cli
+
+    hardware_cli.add_commands(verbs)
     return parser
 
 

@@ -23,6 +23,7 @@ from locoaudit.manifest import Manifest, manifest_from_canonical, to_plain
 
 RECORD_FILE = "record.json"
 AUDIT_FILE = "audit.json"
+REPRODUCTIONS_DIR = "reproductions"  # reports of `locoaudit reproduce --run RUN`
 RECORD_SCHEMA = 1
 SCALE_KEYS = (
     "num_envs",
@@ -60,6 +61,7 @@ class RunRecord:
     evaluations: tuple[Evaluation, ...] = ()
     promotion: str = "candidate"
     audit_findings: tuple[dict[str, Any], ...] = ()  # findings of RUN_DIR/audit.json, as stored there
+    reproductions: tuple[dict[str, Any], ...] = ()  # summaries of RUN_DIR/reproductions/*.json
 
     def with_promotion(self, status: str) -> RunRecord:
         return replace(self, promotion=status)
@@ -149,7 +151,37 @@ def build_record(run_dir: Path) -> RunRecord:
         manifest=plain,
         evaluations=load_evaluations(run_dir, run_id),
         audit_findings=read_audit_findings(run_dir),
+        reproductions=read_reproductions(run_dir),
     )
+
+
+def read_reproductions(run_dir: Path) -> tuple[dict[str, Any], ...]:
+    """Summaries of the hardware-log reproductions filed in RUN_DIR/reproductions/, oldest first."""
+    folder = run_dir / REPRODUCTIONS_DIR
+    out = []
+    for file in sorted(folder.glob("*.json")) if folder.is_dir() else ():
+        body = _read_json(file)
+        try:
+            best = body["best"]
+            out.append(
+                {
+                    "file": file.name,
+                    "trace": body["trace"],
+                    "log_sha256": (body.get("provenance") or {}).get("log_sha256"),
+                    "mode": body["mode"],
+                    "variants": body["variants"],
+                    "reproducing": body["reproducing"],
+                    "log_failure": body["log_failure"],
+                    "best": {
+                        k: best[k] for k in ("distance", "joint_rmse", "fail_kind", "fail_step", "params")
+                    },
+                    "best_trace": best.get("trace"),
+                    "created": body.get("created"),
+                }
+            )
+        except (KeyError, TypeError) as exc:
+            raise LocoauditError(f"{file}: not a reproduction report (missing {exc})") from None
+    return tuple(sorted(out, key=lambda r: (r["created"] or "", r["file"])))
 
 
 def read_audit_findings(run_dir: Path) -> tuple[dict[str, Any], ...]:
@@ -213,6 +245,7 @@ def record_json(rec: RunRecord) -> dict[str, Any]:
         "transfer_tags": sorted({e.simulator for e in rec.evaluations if e.kind == "transfer"}),
         "transfer": _evidence(rec.evaluations, "transfer"),
         "audit_findings": list(rec.audit_findings),
+        "reproductions": list(rec.reproductions),
         "promotion": rec.promotion,
     }
 
@@ -228,4 +261,5 @@ def record_from_json(
         evaluations=evaluations,
         promotion=promotion,
         audit_findings=tuple(obj.get("audit_findings", ())),
+        reproductions=tuple(obj.get("reproductions", ())),
     )

@@ -84,7 +84,7 @@ def format_record(r: RunRecord) -> str:
         "",
     ]
     pairs = zip_longest(_scale(r), _evidence(r), fillvalue="")
-    return "\n".join(head + [f"{a:<{LEFT}}| {b}".rstrip() for a, b in pairs] + _audit(r))
+    return "\n".join(head + [f"{a:<{LEFT}}| {b}".rstrip() for a, b in pairs] + _audit(r) + _reproductions(r))
 
 
 def _audit(r: RunRecord) -> list[str]:
@@ -96,6 +96,26 @@ def _audit(r: RunRecord) -> list[str]:
     for f in shown:
         state = " (resolved)" if f.get("resolution") else ""
         lines.append(f"  {f['severity'].upper():<8}{f['audit']}.{f['check']}: {f['message']}{state}")
+    return lines
+
+
+def _reproductions(r: RunRecord) -> list[str]:
+    """Hardware failures reproduced in simulation, with their best-matching parameters."""
+    if not r.reproductions:
+        return []
+    lines = ["", f"reproduced hardware logs: {len(r.reproductions)}"]
+    for rep in r.reproductions:
+        fail = rep["log_failure"]
+        what = f"{fail['kind']} at {fail['time_s']:.2f} s" if fail["step"] >= 0 else "no failure"
+        best = rep["best"]
+        lines.append(
+            f"  {rep['trace']} (log {str(rep['log_sha256'])[:12]}): {what}; {rep['reproducing']} of "
+            f"{rep['variants']} variants reproduce ({rep['mode'].replace('_', ' ')})"
+        )
+        params = ", ".join(f"{k} {v:.4g}" for k, v in sorted(best["params"].items()))
+        lines.append(
+            f"    best: distance {best['distance']:.3f}, failure {best['fail_kind'] or 'none'}; {params}"
+        )
     return lines
 
 

@@ -12,7 +12,13 @@ Arrays (T = policy steps until the failure, J = actions, A = actor observations)
   buffer.<name> per-env task buffers at the start (targets, delay, command, timers, ...)
 Header keys: format, run_id, panel, panel_hash, cell, episode, seed, training_manifest_hash,
 eval_manifest (canonical JSON object), eval_manifest_hash, reason, steps, push_step, push_dv, dt,
-created.
+created; optional `source`: "simulation" (the default when absent), "reproduction" (the best match
+of `locoaudit reproduce`, same arrays, plus hardware_trace and variant) or "hardware".
+
+A hardware trace (`locoaudit import`, traces/hardware.py) is the same format with other arrays:
+time, joint_pos, joint_vel, base_quat, base_gyro, foot_contact (T+1 rows: the state before each
+step and after the last), targets, commands, actions (T rows); header source = "hardware",
+failure_step and provenance. It has no simulator start state, so it is reproduced, not replayed.
 """
 
 from __future__ import annotations
@@ -32,6 +38,18 @@ FORMAT = "locoaudit-trace/1"
 
 REQUIRED = ("actions", "commands", "rewards", "qpos", "obs", "physics")
 HEADER_KEYS = ("eval_manifest", "steps", "reason", "push_step", "push_dv")
+HARDWARE_REQUIRED = (
+    "time",
+    "joint_pos",
+    "joint_vel",
+    "base_quat",
+    "base_gyro",
+    "foot_contact",
+    "targets",
+    "commands",
+    "actions",
+)
+HARDWARE_HEADER_KEYS = ("eval_manifest", "steps", "reason", "failure_step", "dt", "provenance")
 
 
 def write_trace(path: Path, header: dict, arrays: dict[str, np.ndarray]) -> None:
@@ -71,10 +89,11 @@ def read_trace(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
 
 def _check_complete(path: Path, header: dict, arrays: dict[str, np.ndarray]) -> None:
     """Refuse a trace missing an array or header key that replay needs."""
-    for key in REQUIRED:
+    hardware = header.get("source") == "hardware"
+    for key in HARDWARE_REQUIRED if hardware else REQUIRED:
         if key not in arrays:
             raise LocoauditError(f"{path}: {key}: missing array")
-    for key in HEADER_KEYS:
+    for key in HARDWARE_HEADER_KEYS if hardware else HEADER_KEYS:
         if key not in header:
             raise LocoauditError(f"{path}: header.{key}: missing")
     steps = header["steps"]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from locoaudit.errors import LocoauditError
 from locoaudit.manifest import manifest_from_canonical
 from locoaudit.task.env import LocoEnv
 from locoaudit.traces.format import read_trace
@@ -51,6 +52,11 @@ def load_start(env: LocoEnv, arrays: dict[str, np.ndarray]) -> None:
 
 def replay(path: Path, threads: int = 1) -> ReplayReport:
     header, arrays = read_trace(path)
+    if header.get("source") == "hardware":
+        raise LocoauditError(
+            f"{path}: a hardware trace has no simulator start state to replay; "
+            "find the model variants that reproduce it with `locoaudit reproduce`"
+        )
     env = LocoEnv(manifest_from_canonical(header["eval_manifest"], str(path)), 1, seed=0, threads=threads)
     load_start(env, arrays)
     steps, reason = header["steps"], "time_out"

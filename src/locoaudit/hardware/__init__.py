@@ -1,0 +1,1 @@
+"""Hardware logs on the command line: `locoaudit import` and `locoaudit reproduce`."""
