@@ -12,7 +12,7 @@ PACKAGE = Path(locoaudit.__file__).parent
 LAYERS: tuple[frozenset[str], ...] = tuple(
     frozenset(layer.split())
     for layer in (
-        "errors findings argtypes manifests panels",  # neutral: no locoaudit imports
+        "errors findings argtypes manifests panels mappings",  # neutral: no locoaudit imports
         "safety",  # names that become paths, checksums
         "fileio",  # atomic writes
         "terrain terms",  # heightfields; reward / termination functions of a StepView
@@ -23,7 +23,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "export",  # ONNX policy files with their deployment contract
         "evaluate",  # panels, engine, metrics
         "ledger",  # SQLite ledger, comparison, promotion gate
-        "audit bench",  # audits of runs; benchmarks
+        "audit bench hardware",  # audits of runs; benchmarks; robot-log import and reproduction
         "demo",
         "cli",
     )
