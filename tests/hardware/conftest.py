@@ -1,5 +1,7 @@
 """Logs with known answers: one short simulated episode with planted parameters, written as logs."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hw_logs import LOG_S, PLANTED
@@ -7,6 +9,7 @@ from hw_logs import LOG_S, PLANTED
 from locoaudit.manifest import load_manifest
 from locoaudit.robots.adapters import get_robot
 from locoaudit.traces import synthlog
+from locoaudit.train import session
 
 
 @pytest.fixture(scope="session")
@@ -43,3 +46,18 @@ def hardware_trace(mcap_bag, manifest, tmp_path_factory):
     out = tmp_path_factory.mktemp("traces") / "planted.npz"
     import_log(mcap_bag, "unitree_go_lowstate", manifest, out)
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory):
+    """A run of one tiny PPO iteration on quadruped_flat (a policy, metrics and a checkpoint)."""
+    m = load_manifest("quadruped_flat")
+    m = dataclasses.replace(
+        m,
+        ppo=dataclasses.replace(
+            m.ppo, actor_hidden_dims=(16,), critic_hidden_dims=(16,), num_steps_per_env=4
+        ),
+    )
+    trainer = session.start(m, 4, 0, tmp_path_factory.mktemp("runs"), "cpu", threads=1)
+    session.run(trainer, 1, quiet=True)
+    return trainer.run_dir

@@ -148,15 +148,16 @@ def replay_batch(
     fail_step, reason = np.full(n, -1), np.full(n, "", dtype=object)
     alive = np.ones(n, dtype=bool)
     horizon = log_fail + 1 if log_fail >= 0 else steps
-    obs = env.observe()
+    obs: dict = {}
     for t in range(steps):
         env.command[:] = arrays["commands"][t]
+        if policy is not None or on_step is not None:  # with the command in force during step t
+            obs = env.observe()
         logged = np.broadcast_to(arrays["actions"][t].astype(np.float64), (n, env.num_actions))
-        actions = policy(obs) if policy else logged
+        actions = logged if policy is None else policy(obs)
         result = env.step(actions)
         if on_step is not None:
             on_step(t, obs, actions, result)
-        obs = result.obs
         ended = result.terminated | result.time_out
         live = alive & ~ended
         if t < horizon and live.any():

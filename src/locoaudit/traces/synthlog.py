@@ -36,6 +36,7 @@ class SimLog:
     foot_force: np.ndarray  # (n, F)
     target_time_ns: np.ndarray  # (T,)
     targets: np.ndarray  # (T, J)
+    commands: np.ndarray | None = None  # (T, 3) velocity commands of a closed-loop log
 
 
 def splits_targets(default: np.ndarray, steps: int, dt: float, splay: float = 0.7) -> np.ndarray:
@@ -80,9 +81,29 @@ def standing_arrays(env: LocoEnv, targets: np.ndarray, action_scale: float) -> d
 
 def record(m: Manifest, planted: dict[str, float], targets: np.ndarray) -> SimLog:
     """Simulate the targets open loop with planted variant values (missing ones nominal)."""
-    env = LocoEnv(_recording_manifest(m, len(targets)), 1, seed=0, threads=1)
+    return _record(m, planted, len(targets), lambda t, env: targets[t], targets[0])
+
+
+def record_closed_loop(m: Manifest, planted: dict[str, float], policy, commands: np.ndarray) -> SimLog:
+    """The policy in the loop under commands (T, 3), with noise-free observations as `reproduce` feeds it."""
+    scale, clip = m.robot.action_scale, m.robot.action_clip
+
+    def next_target(t: int, env: LocoEnv) -> np.ndarray:
+        env.last_action[0] = env.action[0]
+        env.command[0] = commands[t]
+        env.action[0] = np.clip(np.asarray(policy(env.observe())[0], dtype=np.float64), -clip, clip)
+        return env.default_joint_pos + scale * env.action[0]
+
+    log = _record(m, planted, len(commands), next_target, None)
+    return dataclasses.replace(log, commands=np.asarray(commands, dtype=np.float64))
+
+
+def _record(m: Manifest, planted: dict[str, float], steps: int, next_target, first) -> SimLog:
+    """Step one env substep by substep, sampling the state after each; next_target(t, env) per step."""
+    env = LocoEnv(_recording_manifest(m, steps), 1, seed=0, threads=1)
     values = {k: np.array([float(planted.get(k, 1.0 if k in NOMINAL_ONE else 0.0))]) for k in variants.PARAMS}
-    logstate.start(env, standing_arrays(env, targets, m.robot.action_scale), values)
+    start = first if first is not None else np.asarray(env.default_joint_pos)
+    logstate.start(env, standing_arrays(env, start[None], m.robot.action_scale), values)
     b, built = env.backend, env.built
     dec, sub_ns = m.sim.decimation, round(m.sim.timestep * 1e9)
     rows: dict[str, list] = {k: [] for k in ("q", "dq", "quat", "gyro", "feet")}
@@ -95,8 +116,10 @@ def record(m: Manifest, planted: dict[str, float], targets: np.ndarray) -> SimLo
         rows["feet"].append((b.sensordata[0, built.sensor_feet] > 0) * FOOT_FORCE_IN_CONTACT)
 
     sample()
-    previous = targets[0]
-    for target in targets:
+    targets, previous = [], None
+    for t in range(steps):
+        target = np.asarray(next_target(t, env), dtype=np.float64)
+        previous = target if previous is None else previous
         control = np.zeros((1, dec, built.model.nu))
         for s in range(dec):
             control[0, s, built.actuators] = previous if s < env.delay[0] else target
@@ -104,6 +127,7 @@ def record(m: Manifest, planted: dict[str, float], targets: np.ndarray) -> SimLo
             b.step(control[:, s : s + 1])
             sample()
         previous = target
+        targets.append(target)
     n = len(rows["q"])
     return SimLog(
         time_ns=np.arange(n, dtype=np.int64) * sub_ns,
@@ -112,8 +136,8 @@ def record(m: Manifest, planted: dict[str, float], targets: np.ndarray) -> SimLo
         quat=np.array(rows["quat"]),
         gyro=np.array(rows["gyro"]),
         foot_force=np.array(rows["feet"], dtype=np.float64),
-        target_time_ns=np.arange(len(targets), dtype=np.int64) * sub_ns * dec,
-        targets=np.asarray(targets, dtype=np.float64),
+        target_time_ns=np.arange(steps, dtype=np.int64) * sub_ns * dec,
+        targets=np.array(targets),
     )
 
 
@@ -141,7 +165,10 @@ def _default_msg(store, name: str):
 
 
 def write_bag(path: Path, log: SimLog, storage: str = "mcap", order: np.ndarray | None = None) -> None:
-    """A rosbag2 bag of /lowstate (LowState) and /lowcmd (LowCmd); log slot i holds model joint order[i]."""
+    """A rosbag2 bag of /lowstate (LowState), /lowcmd (LowCmd) and, with commands, /cmd_vel (Twist).
+
+    Log slot i holds model joint order[i].
+    """
     from rosbags.rosbag2 import StoragePlugin, Writer
 
     from locoaudit.traces.unitree_msgs import typestore
@@ -152,16 +179,35 @@ def write_bag(path: Path, log: SimLog, storage: str = "mcap", order: np.ndarray 
     state_type, cmd_type = "unitree_go/msg/LowState", "unitree_go/msg/LowCmd"
     messages = [(t, "state", i) for i, t in enumerate(log.time_ns)]
     messages += [(t, "cmd", i) for i, t in enumerate(log.target_time_ns)]
-    messages.sort(key=lambda x: (x[0], x[1] != "cmd"))
+    if log.commands is not None:
+        messages += [(t, "twist", i) for i, t in enumerate(log.target_time_ns)]
+    messages.sort(key=lambda x: (x[0], x[1] == "state"))
     with Writer(path, version=9, storage_plugin=plugin) as writer:
         state_conn = writer.add_connection("/lowstate", state_type, typestore=store)
         cmd_conn = writer.add_connection("/lowcmd", cmd_type, typestore=store)
+        twist_conn = (
+            writer.add_connection("/cmd_vel", TWIST, typestore=store) if log.commands is not None else None
+        )
         for stamp, kind, i in messages:
             if kind == "state":
                 msg, conn, name = _lowstate(store, log, i, order), state_conn, state_type
-            else:
+            elif kind == "cmd":
                 msg, conn, name = _lowcmd(store, log, i, order), cmd_conn, cmd_type
+            else:
+                msg, conn, name = _twist(store, log.commands[i]), twist_conn, TWIST
             writer.write(conn, int(stamp), store.serialize_cdr(msg, name))
+
+
+TWIST = "geometry_msgs/msg/Twist"
+
+
+def _twist(store, command: np.ndarray):
+    vector = store.types["geometry_msgs/msg/Vector3"]
+    linear, angular = (
+        vector(x=float(command[0]), y=float(command[1]), z=0.0),
+        vector(x=0.0, y=0.0, z=float(command[2])),
+    )
+    return store.types[TWIST](linear=linear, angular=angular)
 
 
 def _lowstate(store, log: SimLog, i: int, order: np.ndarray):
@@ -195,7 +241,9 @@ def write_csv(path: Path, log: SimLog) -> None:
     )
     header += ["quat_w", "quat_x", "quat_y", "quat_z", "gyro_x", "gyro_y", "gyro_z"]
     header += [f"foot_force_{i}" for i in range(f)]
-    table = np.column_stack(
-        [log.time_ns / 1e9, log.joint_pos, log.joint_vel, held, log.quat, log.gyro, log.foot_force]
-    )
+    columns = [log.time_ns / 1e9, log.joint_pos, log.joint_vel, held, log.quat, log.gyro, log.foot_force]
+    if log.commands is not None:
+        header += ["cmd_vx", "cmd_vy", "cmd_wz"]
+        columns.append(log.commands[np.searchsorted(log.target_time_ns, log.time_ns, side="right") - 1])
+    table = np.column_stack(columns)
     np.savetxt(path, table, delimiter=",", header=",".join(header), comments="", fmt="%.17g")
