@@ -110,9 +110,14 @@ def _connection(path: Path, conns: dict, topic: str, msgtype: str, store):
 
 
 def _read_topic(path: Path, reader, conn, store, role: str, fields: dict[str, str]) -> Stream:
+    from rosbags.serde import SerdeError
+
     times, rows = [], {k: [] for k in fields}
     for _, stamp, raw in reader.messages(connections=[conn]):
-        msg = store.deserialize_cdr(raw, conn.msgtype)
+        try:
+            msg = store.deserialize_cdr(raw, conn.msgtype)
+        except SerdeError as exc:
+            raise LocoauditError(f"{path}: topic {conn.topic}: message {len(times)}: {exc}") from None
         times.append(stamp)
         for key, fpath in fields.items():
             rows[key].append(extract(msg, fpath, f"{path}: topic {conn.topic}"))
