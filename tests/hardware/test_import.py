@@ -23,7 +23,7 @@ def test_mcap_import_matches_the_simulated_state(hardware_trace, sim_log, manife
     np.testing.assert_allclose(a["base_quat"], sim_log.quat[::dec][: steps + 1], atol=1e-6)
     np.testing.assert_allclose(a["targets"], sim_log.targets[:steps], atol=1e-6)
     assert a["foot_contact"][1].all()  # standing after the first step (the start sample has no sensors yet)
-    assert header["reason"] in ("base_too_low", "bad_orientation") and header["failure_step"] > 100
+    assert header["reason"] in ("base_contact", "base_too_low") and header["failure_step"] > 100
     prov = header["provenance"]
     assert prov["storage"] == "mcap" and len(prov["log_sha256"]) == 64
     assert prov["topics"]["state"] == {

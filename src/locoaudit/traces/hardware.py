@@ -12,9 +12,9 @@ Arrays of a hardware trace (T policy steps, J joints in model order, F feet):
   base_gyro (T+1, 3) rad/s body frame; foot_contact (T+1, F) bool; row k is the state at t_k,
   before step k.  targets (T, J) rad held during step k; commands (T, 3); actions (T, J) float32
   = (targets - default pose) / action_scale, the actions that command those targets.
-Header: source, steps, dt, reason (the manifest's bad_orientation or base_too_low, judged from the
-logged orientation and the base height that leg kinematics give, else 'time_out'), failure_step
-(the step after which the log first fails; -1 without a failure), eval_manifest (+ hash), run_id, provenance
+Header: source, steps, dt, reason (the manifest's termination that the log first meets, judged as
+traces/logfailure.py says, else 'time_out'), failure_step (the step after which the log first
+fails; -1 without a failure), eval_manifest (+ hash), run_id, provenance
 (log name and sha256, storage, topics with types and message counts, time span, mapping + hash).
 """
 
@@ -30,6 +30,7 @@ from locoaudit.errors import LocoauditError
 from locoaudit.manifest import Manifest, canonical_json, manifest_hash, to_plain
 from locoaudit.robots.build import build_model
 from locoaudit.traces.format import write_trace
+from locoaudit.traces.logfailure import failure
 from locoaudit.traces.logread import Stream, log_sha256, read_log
 from locoaudit.traces.mapping import LogMapping, check_against_model, load_mapping, mapping_hash
 
@@ -243,34 +244,3 @@ def _hold_commands(s: Stream | None, grid: np.ndarray) -> np.ndarray:
     out = s.values["command"][np.maximum(idx, 0)].copy()
     out[idx < 0] = 0.0
     return out
-
-
-def base_heights(built, quat: np.ndarray, joint_pos: np.ndarray) -> np.ndarray:
-    """(T,) base height above the lowest foot from leg kinematics: the log has no base position."""
-    import mujoco
-
-    model, data = built.model, mujoco.MjData(built.model)
-    radius = model.geom_size[built.foot_geoms, 0]
-    out = np.empty(len(quat))
-    for k in range(len(quat)):
-        data.qpos[:] = model.qpos0
-        data.qpos[:3], data.qpos[3:7], data.qpos[built.qpos_joints] = 0.0, quat[k], joint_pos[k]
-        mujoco.mj_kinematics(model, data)
-        out[k] = -np.min(data.geom_xpos[built.foot_geoms, 2] - radius)
-    return out
-
-
-def failure(arrays: dict[str, np.ndarray], manifest: Manifest, built) -> tuple[int, str]:
-    """(step, kind) of the first step ending past the manifest's tilt or height limit, or (-1, '')."""
-    terms = manifest.terminations.terms
-    quat = arrays["base_quat"]
-    x, y = quat[:, 1], quat[:, 2]
-    checks = []
-    if "bad_orientation" in terms:
-        tilt = np.arccos(np.clip(1.0 - 2.0 * (x * x + y * y), -1.0, 1.0))
-        checks.append(("bad_orientation", tilt > terms["bad_orientation"].params["limit_angle"]))
-    if "base_too_low" in terms:
-        height = base_heights(built, quat, arrays["joint_pos"])
-        checks.append(("base_too_low", height < terms["base_too_low"].params["min_height"]))
-    found = [(int(np.flatnonzero(bad[1:])[0]), kind) for kind, bad in checks if bad[1:].any()]
-    return min(found) if found else (-1, "")
