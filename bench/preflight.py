@@ -62,6 +62,7 @@ def bench(name: str, repeats: int, threads: int) -> dict:
 
 
 def main() -> None:
+    """Benchmark each manifest, print one line each, write bench/out/preflight.json."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--manifests", nargs="+", default=list(MANIFESTS))
     parser.add_argument("--repeats", type=int, default=3)

@@ -171,8 +171,8 @@ def _to_world(v: np.ndarray, yaw: np.ndarray) -> np.ndarray:
 
 
 def reference_manifest(manifest: Manifest) -> Manifest:
-    """Random start phases off (every first episode starts at step 0); commands resampled at least
-    every COMMAND_SECONDS, so a short rollout still averages the rewards over many commands."""
+    """The manifest without random start phases, its commands resampled at least every COMMAND_SECONDS."""
+    # every first episode starts at step 0; a short rollout still averages over many commands
     lo, hi = manifest.commands.resample_time
     resample = (min(lo, COMMAND_SECONDS), min(hi, COMMAND_SECONDS))
     return dataclasses.replace(
@@ -183,6 +183,7 @@ def reference_manifest(manifest: Manifest) -> Manifest:
 
 
 def _groups(names: tuple[str, ...], per: int) -> dict[str, np.ndarray]:
+    """Contiguous env ids, `per` for each behaviour."""
     return {name: np.arange(i * per, (i + 1) * per) for i, name in enumerate(names)}
 
 
@@ -194,8 +195,7 @@ def run_references(
     threads: int | None = None,
     seconds: float | None = None,
 ) -> References:
-    """Run every reference behaviour (and `policy` as 'policy' when given) for `seconds`, by default one
-    episode plus a step (at most MAX_SECONDS)."""
+    """Run the reference behaviours (and `policy`, as 'policy'): by default one episode plus a step."""
     names = REFERENCES + (("policy",) if policy is not None else ())
     groups = _groups(names, envs_per_behaviour)
     env = _RecordingEnv(reference_manifest(manifest), len(names) * envs_per_behaviour, seed, threads)
@@ -263,6 +263,7 @@ def _record(env: _RecordingEnv, act: Policy, steps: int) -> dict[str, np.ndarray
 
 
 def _trace(name: str, dt: float, rec: dict, ids: np.ndarray) -> Trace:
+    """One behaviour's columns of the rollout records."""
     return Trace(
         name=name,
         dt=dt,

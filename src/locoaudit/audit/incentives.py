@@ -85,9 +85,11 @@ class Summary:
     tilt: float  # median tilt [rad]
 
     def value(self, metric: str) -> float:
+        """One of METRICS."""
         return float(getattr(self, metric))
 
     def numbers(self) -> dict:
+        """The finding numbers of this behaviour."""
         out = {m: self.value(m) for m in METRICS} | {"episode_s": self.episode_s, "endings": self.endings}
         return out | {"term_per_second": self.term_per_second}
 
@@ -102,8 +104,7 @@ def first_episodes(done: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def discounted_value(
     reward: np.ndarray, length: np.ndarray, bootstrap: np.ndarray, gamma: float
 ) -> np.ndarray:
-    """(n,) sum_{t<L} gamma^t r_t + gamma^L V for each env; V = mean step reward / (1 - gamma) where
-    bootstrap, else 0. reward: (T, n); length: (n,) steps."""
+    """(n,) sum_{t<L} gamma^t r_t, + gamma^L mean(r) / (1 - gamma) where bootstrap; reward (T, n)."""
     t = np.arange(reward.shape[0])[:, None]
     inside = t < length[None, :]
     ret = (reward * inside * gamma**t).sum(axis=0)
@@ -151,6 +152,7 @@ def references_info(refs: References, sums: dict[str, Summary]) -> Finding:
 
 
 def _endings(s: Summary) -> str:
+    """'3 time_out, 1 base_contact'."""
     return ", ".join(f"{n} {r}" for r, n in s.endings.items())
 
 
@@ -165,6 +167,7 @@ def _compare(s: Summary, best: Summary) -> tuple[str | None, list[str], dict]:
 
 
 def _describe(metrics: list[str], s: Summary, best: Summary, horizon: float) -> str:
+    """'x vs y per second; ...' for the metrics at issue."""
     words = {"per_second": "per second", "episode_return": "per episode", "discounted": "discounted"}
     parts = []
     for m in metrics:
@@ -208,8 +211,7 @@ def not_discriminating(sums: dict[str, Summary]) -> list[Finding]:
 
 
 def longest_dwell(state: np.ndarray, done: np.ndarray) -> np.ndarray:
-    """(n,) longest run of consecutive steps in `state` within one episode (a run stops where done).
-    state, done: (T, n) bool."""
+    """(n,) longest run of consecutive steps in `state` within one episode; state, done (T, n) bool."""
     run = np.zeros(state.shape[1], dtype=np.int64)
     best = np.zeros_like(run)
     for t in range(state.shape[0]):
@@ -303,6 +305,7 @@ def label(s: Summary, best: Summary, refs: References) -> str:
 
 
 def _dt(refs: References) -> float:
+    """The policy step [s]."""
     return refs.traces["competent"].dt
 
 
