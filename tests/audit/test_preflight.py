@@ -28,3 +28,15 @@ def test_shipped_quadruped_flat_has_no_finding_above_info():
     findings = audit_manifest(fixture_manifest("quadruped_flat"), threads=1)  # the CLI's 64 envs x 250 steps
     assert at_least(findings, "warning") == []
     assert sorted(f.name for f in findings) == ["incentives.references", "observations.leakage_probes"]
+
+
+def test_an_absurd_reward_magnitude_is_an_error(tmp_path):
+    from importlib import resources
+
+    text = resources.files("locoaudit.manifests").joinpath("quadruped_flat.toml").read_text()
+    path = tmp_path / "absurd.toml"
+    path.write_text(text + "\n[rewards.terms.base_height_l2]\nweight = -1.0\ntarget = 1e48\n")
+    findings = audit_manifest(fixture_manifest(str(path)), num_envs=8, steps=20, seed=0, threads=1)
+    absurd = [f for f in findings if f.name == "rewards.absurd_magnitude"]
+    assert [f.numbers["term"] for f in absurd] == ["base_height_l2"] and absurd[0].severity == "error"
+    assert absurd[0].numbers["max_abs_per_step"] > 1e90

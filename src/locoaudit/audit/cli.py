@@ -19,7 +19,8 @@ Audits (each finding has a severity info / warning / error and the numbers behin
                 iterations); a positive term growing while tracking error does not improve (exploit);
                 a non-tracking term paying > 25% of the tracking maximum (e.g. uncapped base height);
                 return rising while held-out metrics fall (needs evaluations at >= 2 checkpoints); dead
-                or saturated terms; weights whose sign contradicts the term's name; falls that pay
+                or saturated terms; weights whose sign contradicts the term's name; falls that pay;
+                per-step contributions that are non-finite or absurd (> 1e4, pre-flight)
   terminations  how episodes end and the time-out share; reasons that never fire; non-finite physics;
                 thresholds skimmed (alive time within 10% of base_too_low / bad_orientation limits);
                 environments that terminate immediately

@@ -9,12 +9,16 @@ Static checks read the manifest; the rest run one diagnostic rollout in which ha
                           termination weight >= 0 (or none) while episodes fail (error when the alive
                           reward is negative, so ending early pays; else warning)
   rewards.non_task_pay    a positive non-tracking term pays a standing robot > 25% of the tracking maximum
+  rewards.absurd_magnitude a term whose per-step contribution is non-finite or above 1e4 in size
+                          (e.g. base_height_l2 with target = 1e48 pays 1e96): PPO cannot learn from it
   terminations.early_failure, terminations.skimming, resets.*, observations.* (see those modules)
   incentives.*            what the reward and terminations pay scripted reference behaviours
                           (stand, collapse, fall, random, competent): see audit/incentives.py
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from locoaudit.audit import incentives, observations, resets, terminations
 from locoaudit.audit.behaviours import DEFAULT_SETTINGS, ReferenceSettings, run_references
@@ -83,6 +87,24 @@ def standing_pay(roll: Rollout) -> list[Finding]:
     return non_task_pay(per_second, roll.manifest, "to a robot standing still (zero actions)")
 
 
+MAX_STEP_REWARD = 1e4  # per term and step; shipped terms stay below ~1 with random actions
+
+
+def absurd_magnitudes(roll: Rollout) -> list[Finding]:
+    """Reward terms whose per-step contributions are non-finite or absurdly large."""
+    out = []
+    for term, values in roll.contributions.items():
+        finite = np.isfinite(values)
+        largest = float(np.abs(values[finite]).max()) if finite.any() else 0.0
+        if finite.all() and largest <= MAX_STEP_REWARD:
+            continue
+        what = "non-finite values" if not finite.all() else f"|contribution| up to {largest:.3g} per step"
+        msg = f"{term} gives {what} {WHERE} (limit {MAX_STEP_REWARD:g}): check its weight and parameters"
+        numbers = {"term": term, "max_abs_per_step": largest, "non_finite_steps": int((~finite).sum())}
+        out.append(Finding("rewards", "absurd_magnitude", "error", msg, numbers))
+    return out
+
+
 def audit_manifest(
     manifest: Manifest,
     num_envs: int = 64,
@@ -97,6 +119,7 @@ def audit_manifest(
     return [
         *incentives.audit_references(refs),
         *wrong_signs(manifest),
+        *absurd_magnitudes(roll),
         *falling_pays(roll),
         *standing_pay(roll),
         *terminations.early_failures(roll),
