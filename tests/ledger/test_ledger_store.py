@@ -124,3 +124,25 @@ def test_ledger_urls(tmp_path):
     opened = open_ledger(f"sqlite://{tmp_path}/sub/l.sqlite", runs)  # sqlite:// + /abs/path
     assert opened.url == f"sqlite://{tmp_path}/sub/l.sqlite" and (tmp_path / "sub" / "l.sqlite").is_file()
     opened.close()
+
+
+def test_a_read_only_ledger_can_still_be_listed(tmp_path, capsys):
+    import subprocess
+
+    from locoaudit.cli import main
+    from locoaudit.ledger.store import open_ledger
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    open_ledger(str(folder / "l.sqlite"), folder).close()
+    locked = [folder / "l.sqlite", folder]  # immutable: even root cannot write there
+    if any(subprocess.run(["chattr", "+i", str(p)], capture_output=True).returncode for p in locked):
+        for p in locked:
+            subprocess.run(["chattr", "-i", str(p)], capture_output=True)
+        pytest.skip("chattr +i is not available here")
+    try:
+        assert main(["runs", "list", "--ledger", str(folder / "l.sqlite")]) == 0
+        assert "no runs in" in capsys.readouterr().out
+    finally:
+        for p in reversed(locked):
+            subprocess.run(["chattr", "-i", str(p)], capture_output=True)

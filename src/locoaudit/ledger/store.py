@@ -63,17 +63,28 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
+class LedgerUnwritable(LocoauditError):
+    """SQLite could not open the ledger for writing (read-only file or folder)."""
+
+
 class SqliteLedger:
     """The ledger in one SQLite file."""
 
-    def __init__(self, path: Path):
-        self.path, self.url = path, f"sqlite://{path.resolve()}"
+    def __init__(self, path: Path, read_only: bool = False):
+        """Open for reading and writing, or (read_only) a ledger on a read-only file or folder."""
+        self.path, self.url, self.read_only = path, f"sqlite://{path.resolve()}", read_only
         try:
-            self.conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self.conn.execute("PRAGMA journal_mode = WAL")
+            if read_only:  # immutable: no -wal / -shm files are needed (or created) beside it
+                uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+                self.conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+            else:
+                self.conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+                self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute("PRAGMA foreign_keys = ON")
             self._migrate()
+        except sqlite3.OperationalError as exc:
+            raise LedgerUnwritable(f"{path}: cannot open the ledger: {exc}") from None
         except sqlite3.DatabaseError as exc:
             raise LocoauditError(f"{path}: not a usable ledger database: {exc}") from None
 
@@ -91,6 +102,11 @@ class SqliteLedger:
     def _migrate(self) -> None:
         if self._version() == SCHEMA_VERSION:
             return
+        if self.read_only:
+            raise LocoauditError(
+                f"{self.path}: read-only ledger at schema v{self._version()}, this locoaudit reads "
+                f"v{SCHEMA_VERSION}: open it once where it is writable"
+            )
         with self._write() as c:
             version = self._version()  # again, under the write lock
             if version > SCHEMA_VERSION:
@@ -244,4 +260,9 @@ def open_ledger(url: str | None, runs_dir: Path, create: bool = True) -> Ledger:
             raise LocoauditError(f"{path}: no ledger yet (add a run with `locoaudit runs add RUN_DIR`)")
         if not path.parent.is_dir():
             path.parent.mkdir(parents=True)
-    return SqliteLedger(path)
+    try:
+        return SqliteLedger(path)
+    except LedgerUnwritable:
+        if create or not path.is_file():
+            raise
+        return SqliteLedger(path, read_only=True)  # listing a ledger on a read-only disk or folder
