@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from locoaudit.argtypes import positive_int
+from locoaudit.traces.variants import PARAMS
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
@@ -91,7 +92,10 @@ def add_commands(verbs: argparse._SubParsersAction) -> None:
     rep.add_argument("--variants", type=positive_int, default=256, help="number of variants (default 256)")
     rep.add_argument("--run", help="run directory: closed loop with its policy; the report is filed there")
     rep.add_argument("--open-loop", action="store_true", help="with --run: still replay the logged targets")
-    rep.add_argument("--grid", action="append", metavar="NAME=V1,V2|LO:HI:N", help="grid a parameter")
+    names = ", ".join(PARAMS)
+    rep.add_argument(
+        "--grid", action="append", metavar="NAME=V1,V2|LO:HI:N", help=f"grid a parameter ({names})"
+    )
     rep.add_argument("--range", action="append", metavar="NAME=LO:HI", help="uniform prior for a parameter")
     rep.add_argument("--seed", type=int, default=0, help="seed of the variant draw (default 0)")
     rep.add_argument(
