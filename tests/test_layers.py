@@ -22,6 +22,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "traces train",  # trace files and replay; the PPO loop, run directories, checkpoints
         "export",  # ONNX policy files with their deployment contract
         "evaluate",  # panels, engine, metrics
+        "transfer",  # the exported policy in a second physics engine, after a contract read-back
         "ledger",  # SQLite ledger, comparison, promotion gate
         "audit bench hardware",  # audits of runs; benchmarks; robot-log import and reproduction
         "demo",

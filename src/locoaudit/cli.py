@@ -98,16 +98,24 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         if not args.json:
             print(f"  batch {done}/{total} done", file=sys.stderr, flush=True)
 
-    result, path = evaluate_run(
-        Path(args.run),
-        args.panel,
-        args.episodes,
-        args.seed,
-        args.allow_overlap,
-        args.threads,
-        progress,
-        transfer=args.transfer,
-    )
+    if args.transfer:
+        from locoaudit.transfer.run import evaluate_transfer
+
+        policy = Path(args.policy) if args.policy else None
+        result, path = evaluate_transfer(
+            Path(args.run), args.panel, args.episodes, args.seed, args.allow_overlap, progress, onnx=policy
+        )
+    else:
+        result, path = evaluate_run(
+            Path(args.run),
+            args.panel,
+            args.episodes,
+            args.seed,
+            args.allow_overlap,
+            args.threads,
+            progress,
+            transfer=args.solver_sensitivity,
+        )
     print(json.dumps(result.to_json(), indent=2) if args.json else format_results(result))
     print(f"results: {path}", file=sys.stderr)
     return 0
@@ -214,11 +222,18 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--threads", type=argtypes.threads, default=None, help="physics threads (default: the manifest's)"
     )
-    ev.add_argument(
+    mode = ev.add_mutually_exclusive_group()
+    mode.add_argument(
         "--transfer",
         action="store_true",
-        help="evaluate in the second simulator (perturbed MuJoCo solver settings): a transfer check",
+        help="run the exported ONNX policy in the second simulator (Genesis, CPU) after a contract read-back",
     )
+    mode.add_argument(
+        "--solver-sensitivity",
+        action="store_true",
+        help="the same MuJoCo with perturbed solver settings (cheap; not a second simulator)",
+    )
+    ev.add_argument("--policy", help="ONNX file for --transfer (default: export the run's latest checkpoint)")
     ev.add_argument("--json", action="store_true", help="print the full results as JSON")
     ev.set_defaults(func=_cmd_eval)
 

@@ -1,10 +1,10 @@
 """`locoaudit demo`: the whole loop on a fresh machine in under 10 minutes.
 
-Train the built-in quadruped for a few minutes, evaluate it on the held-out disturbance panel and
-in the second simulator, audit it, write its record into the ledger, and put it through the
-promotion gate (which refuses a run below the panel's competence floor, one with too few evaluation
-episodes, and one with an unresolved audit error such as a policy that does not step). The last line
-says whether the robot walks, with the numbers.
+Train the built-in quadruped for a few minutes, evaluate it on the held-out disturbance panel and,
+as an exported ONNX policy, in a second physics engine (Genesis), audit it, write its record into
+the ledger, and put it through the promotion gate (which refuses a run below the panel's competence
+floor, one with too few evaluation episodes, and one with an unresolved audit error such as a policy
+that does not step). The last line says whether the robot walks, with the numbers.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from locoaudit.ledger.report import format_decision, format_record
     from locoaudit.ledger.store import open_ledger
     from locoaudit.train import session
+    from locoaudit.transfer.run import evaluate_transfer
 
     manifest = load_manifest(args.manifest)
     manifest = quick_manifest(manifest) if args.quick else manifest
@@ -64,10 +65,9 @@ def run_demo(args: argparse.Namespace) -> int:
         trainer.run_dir, PANEL, episodes=episodes, progress=progress, episode_s=episode_s
     )
     print(format_results(result))
-    _say("3/5 transfer check: the same panel in the second simulator (perturbed solver settings)")
-    evaluate_run(
-        trainer.run_dir, PANEL, episodes=episodes, progress=progress, transfer=True, episode_s=episode_s
-    )
+    _say("3/5 transfer: the exported ONNX policy in a second simulator (Genesis), after contract read-back")
+    transfer, _ = evaluate_transfer(trainer.run_dir, PANEL, episodes, progress=progress, episode_s=episode_s)
+    print(format_results(transfer))
     _say("4/5 audit: rewards, terminations, resets, observations, gait")
     findings, audit = _audit(trainer.run_dir, 16 if args.quick else 64, 50 if args.quick else 250, args.quick)
     print(audit)

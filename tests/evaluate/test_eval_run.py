@@ -103,11 +103,19 @@ def test_cli_eval_replay_and_overlap(untrained_run, tiny_panel, capsys):
     assert main(["replay", str(trace.with_name("missing.npz"))]) == 2
 
 
-def test_transfer_evaluation_runs_in_the_second_simulator(untrained_run, tiny_panel):
+def test_solver_sensitivity_is_perturbed_mujoco_not_a_second_simulator(untrained_run, tiny_panel):
     result, path = evaluate_run(untrained_run, str(tiny_panel), episodes=2, threads=1, transfer=True)
-    assert result["kind"] == "transfer" and result["simulator"] == "mujoco_cpu_solver_perturbed"
-    assert path.name.endswith("-transfer.json")
+    assert result["kind"] == "solver_sensitivity" and result["simulator"] == "mujoco_cpu_solver_perturbed"
+    assert path.name.endswith("-solver.json")
     header, _ = read_trace(untrained_run / result["traces"][0])
     sim = header["eval_manifest"]["sim"]
     assert (sim["cone"], sim["iterations"], sim["integrator"]) == ("elliptic", 20, "implicit")
     assert replay(untrained_run / result["traces"][0]).reproduced
+
+
+def test_old_files_calling_perturbed_mujoco_a_transfer_read_as_solver_sensitivity(untrained_run, tiny_panel):
+    result, _ = evaluate_run(untrained_run, str(tiny_panel), episodes=2, threads=1, transfer=True)
+    old = result | {"kind": "transfer"}  # as written before the rename
+    assert parse_evaluation(old, "old.json").kind == "solver_sensitivity"
+    genesis = old | {"simulator": "genesis-1.4.5"}
+    assert parse_evaluation(genesis, "new.json").kind == "transfer"

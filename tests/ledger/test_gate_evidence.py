@@ -96,7 +96,8 @@ def test_one_episode_is_insufficient_evidence(run, make_run, capsys):
     )
     out = capsys.readouterr().out
     assert "insufficient evidence (A): 1 episodes in cell push_1.0 (min_episodes 32)" in out
-    rows = [line for line in out.splitlines() if " fall_rate " in line]
+    rows = [line for line in out.splitlines() if " fall_rate " in line and " gap " not in line]
+    assert any(line.startswith("B: sim-to-sim gap disturbance") for line in out.splitlines())
     assert len(rows) == 4 and all(
         r.rstrip().endswith("insufficient evidence") for r in rows
     )  # cell + summary, 2 kinds

@@ -81,11 +81,8 @@ def nominal_manifest(m: Manifest, panel: Panel) -> Manifest:
     return dataclasses.replace(m, randomization=randomization, episode=episode)
 
 
-TRANSFER_SIMULATOR = "mujoco_cpu_solver_perturbed"
-
-
 def transfer_manifest(m: Manifest) -> Manifest:
-    """The second simulator for transfer checks: the same physics with other solver settings.
+    """Solver sensitivity, not a second simulator: the same MuJoCo physics with other solver settings.
 
     Elliptic friction cones with impratio 10 (training: pyramidal, 1), 20 solver and line-search
     iterations and the implicit integrator: a policy that exploits solver artefacts of the

@@ -7,6 +7,7 @@ failure traces are cut from; the per-episode accumulators are what metrics are c
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,8 +15,11 @@ import numpy as np
 from locoaudit.evaluate.conditions import Batch, cell_params
 from locoaudit.evaluate.panel import Panel
 from locoaudit.evaluate.rollout import Policy
+from locoaudit.manifest import Manifest
 from locoaudit.sim.mujoco_cpu import PARAM_FIELDS
 from locoaudit.task.env import STATE_BUFFERS, LocoEnv
+
+MakeEnv = Callable[[Manifest, int, int], LocoEnv]
 
 
 @dataclass
@@ -58,9 +62,22 @@ def _corrupt(obs: np.ndarray, cells, layout: dict, rng: np.random.Generator) -> 
     return out
 
 
-def run_batch(batch: Batch, panel: Panel, policy: Policy, seed: int, threads: int | None) -> BatchLog:
-    """Evaluate one batch deterministically; seed fixes initial states, commands, noise and pushes."""
-    env = LocoEnv(batch.manifest, batch.num_envs, seed=seed, threads=threads)
+def run_batch(
+    batch: Batch,
+    panel: Panel,
+    policy: Policy,
+    seed: int,
+    threads: int | None,
+    make_env: MakeEnv | None = None,
+) -> BatchLog:
+    """Evaluate one batch deterministically; seed fixes initial states, commands, noise and pushes.
+
+    make_env builds the env from (manifest, num_envs, seed) when another engine runs the batch.
+    """
+    if make_env is None:
+        env = LocoEnv(batch.manifest, batch.num_envs, seed=seed, threads=threads)
+    else:
+        env = make_env(batch.manifest, batch.num_envs, seed)
     rng = np.random.default_rng([seed, 1])
     cells = [(panel.cells[i], np.arange(s, s + n)) for i, s, n in batch.slices]
     for cell, ids in cells:

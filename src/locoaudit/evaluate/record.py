@@ -1,7 +1,9 @@
 """The evaluation record: one panel run on one checkpoint, written by `locoaudit eval` and read by the ledger.
 
 File form (runs/<run_id>/evaluations/*.json): run_id, panel, panel_hash, manifest_hash, seed, kind
-(`heldout`: the training simulator; `transfer`: a second simulator named by `simulator`), held_out
+(`heldout`: the training simulator; `transfer`: a second simulator named by `simulator`;
+`solver_sensitivity`: the same MuJoCo with other solver settings, also read from older files that
+called it `transfer`), held_out
 (false when the panel overlaps the training manifest), checkpoint_iteration, created, cells [{name,
 episodes, metrics}], summary (all cells pooled), traces, env_steps_per_s and panel_spec (the panel as
 hashed; files written before it existed lack it and are judged with the defaults). A metrics object
@@ -23,7 +25,9 @@ from locoaudit.evaluate.metrics import COUNTS, DIRECTIONS
 from locoaudit.evaluate.panel import DEFAULT_MIN_EPISODES, Floor, check_floor, spec_hash
 from locoaudit.manifest.validate import Context, build
 
-KINDS = ("heldout", "transfer")
+KINDS = ("heldout", "transfer", "solver_sensitivity")
+# Files written before the rename called perturbed-solver MuJoCo a transfer; it is not a second simulator.
+SOLVER_SENSITIVITY_SIMULATOR = "mujoco_cpu_solver_perturbed"
 SLACK = 1e-9  # relative: a mean of identical values may differ from them in the last bit
 FIELDS = (
     "run_id",
@@ -253,6 +257,8 @@ def parse_evaluation(obj: Any, source: str) -> Evaluation:
     if not isinstance(obj, dict):
         raise _bad(source, "an evaluation must be a JSON object")
     kind = _require(obj, "kind", str, source)
+    if kind == "transfer" and obj.get("simulator") == SOLVER_SENSITIVITY_SIMULATOR:
+        kind = "solver_sensitivity"
     if kind not in KINDS:
         raise _bad(f"{source}: kind", f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
     if not isinstance(obj.get("held_out"), bool):

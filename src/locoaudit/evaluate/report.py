@@ -37,7 +37,7 @@ def format_results(result: Evaluation) -> str:
     flag = "held out" if result.held_out else "NOT held out (--allow-overlap)"
     lines = [
         f"{result.panel} ({result.short_hash}, seed {result.seed}, {flag}) "
-        f"run {result.run_id} @ iteration {result.checkpoint_iteration}"
+        f"run {result.run_id} @ iteration {result.checkpoint_iteration}  [{result.kind}: {result.simulator}]"
     ]
     titles = [title + ARROWS[DIRECTIONS[key]] for key, title, _ in SHOWN]
     lines.append(f"{'cell':<22}{'n':>5}  " + "  ".join(f"{t:<24}" for t in titles))
@@ -51,5 +51,7 @@ def format_results(result: Evaluation) -> str:
             f"note: {len(short)} of {len(result.cells)} cells have fewer than the panel's min_episodes "
             f"({result.criteria.min_episodes}): the promotion gate will call this insufficient evidence"
         )
+    for cell in result.extra.get("skipped_cells", []):
+        lines.append(f"{cell['name']:<22}{'-':>5}  skipped: {cell['reason']}")
     lines.append(f"failure traces: {len(result.traces or ())}")
     return "\n".join(lines)

@@ -5,20 +5,35 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from locoaudit.errors import LocoauditError
 from locoaudit.evaluate import conditions, engine, metrics
+from locoaudit.evaluate.engine import MakeEnv
 from locoaudit.evaluate.panel import Panel, load_panel, panel_hash
-from locoaudit.evaluate.record import CellResult, Evaluation, parse_metrics
-from locoaudit.evaluate.rollout import torch_policy
+from locoaudit.evaluate.record import SOLVER_SENSITIVITY_SIMULATOR, CellResult, Evaluation, parse_metrics
+from locoaudit.evaluate.rollout import Policy, torch_policy
 from locoaudit.fileio import atomic_write_json
-from locoaudit.manifest import canonical_json, manifest_hash, to_plain
+from locoaudit.manifest import Manifest, canonical_json, manifest_hash, to_plain
 from locoaudit.safety import inside
 from locoaudit.traces.format import write_trace
 from locoaudit.train.policy import load_policy
+
+
+@dataclass(frozen=True)
+class OtherEngine:
+    """Another physics engine for an evaluation's batches (kind 'transfer'): how to build its envs,
+    which policy drives them, which batches it cannot run and why, and the checks done first."""
+
+    simulator: str
+    policy: Policy
+    make_env: MakeEnv
+    unsupported: Callable[[Manifest], str | None]
+    evidence: dict
 
 
 def check_held_out(manifest, panel: Panel, allow_overlap: bool) -> bool:
@@ -43,11 +58,13 @@ def evaluate_run(
     progress=None,
     transfer: bool = False,
     episode_s: float | None = None,
+    other: OtherEngine | None = None,
 ) -> tuple[Evaluation, Path]:
     """Evaluate, write evaluations/<panel>-<hash12>-s<seed>.json (never overwriting) and traces.
 
     episode_s shortens the panel's episodes; the panel hash then changes with it, so such results
-    are never construct-matched with full-length ones.
+    are never construct-matched with full-length ones. `transfer` runs MuJoCo with perturbed solver
+    settings (kind solver_sensitivity); `other` runs the batches in another engine (kind transfer).
     """
     loaded = load_policy(run_dir)
     panel = load_panel(panel_name)
@@ -57,16 +74,21 @@ def evaluate_run(
     seed = panel.seed if seed is None else seed
     phash = panel_hash(panel)
     out_dir = run_dir / "evaluations"
-    stem = f"{panel.name}-{phash[:12]}-s{seed}" + ("-transfer" if transfer else "")
-    path = _fresh_path(out_dir, stem)
+    tag = "-transfer" if other else ("-solver" if transfer else "")
+    path = _fresh_path(out_dir, f"{panel.name}-{phash[:12]}-s{seed}{tag}")
     trace_dir = inside(out_dir / "traces", path.stem)
-    policy = torch_policy(loaded.actor)
+    policy = other.policy if other else torch_policy(loaded.actor)
     batches = conditions.plan_batches(loaded.manifest, panel, episodes, transfer)
     tables: dict[int, list] = {i: [] for i in range(len(panel.cells))}
-    traces, steps, seconds = [], 0, 0.0
+    traces, steps, seconds, skipped = [], 0, 0.0, {}
     for k, batch in enumerate(batches):
         batch_seed = int(np.random.SeedSequence([seed, k]).generate_state(1)[0])
-        log = engine.run_batch(batch, panel, policy, batch_seed, threads)
+        reason = other.unsupported(batch.manifest) if other else None
+        if reason:
+            skipped |= {panel.cells[i].name: reason for i, _, _ in batch.slices}
+            continue
+        make_env = other.make_env if other else None
+        log = engine.run_batch(batch, panel, policy, batch_seed, threads, make_env)
         table = metrics.episode_table(log, batch.manifest.policy_dt, panel.recovery_window_s)
         for cell_index, first, n in batch.slices:
             tables[cell_index].append({key: v[first : first + n] for key, v in table.items()})
@@ -77,14 +99,20 @@ def evaluate_run(
             "seed": batch_seed,
             "training_manifest_hash": manifest_hash(loaded.manifest),
         }
-        traces += _write_traces(trace_dir, batch, panel, log, header)
+        if not other:  # traces replay in MuJoCo only
+            traces += _write_traces(trace_dir, batch, panel, log, header)
         steps += int(log.steps.sum())
         seconds += steps / max(log.env_steps_per_s, 1e-9) if log.env_steps_per_s else 0.0
         if progress:
             progress(k + 1, len(batches))
-    result = _results(loaded, panel, phash, seed, held_out, tables, batches, traces, run_dir)
+    result = _results(loaded, panel, phash, seed, held_out, tables, batches, traces, run_dir, skipped)
     if transfer:
-        result = dataclasses.replace(result, kind="transfer", simulator=conditions.TRANSFER_SIMULATOR)
+        result = dataclasses.replace(
+            result, kind="solver_sensitivity", simulator=SOLVER_SENSITIVITY_SIMULATOR
+        )
+    if other:
+        extra = {**result.extra, "deployment": other.evidence}
+        result = dataclasses.replace(result, kind="transfer", simulator=other.simulator, extra=extra)
     result = dataclasses.replace(result, env_steps_per_s=steps / seconds if seconds else None)
     out_dir.mkdir(exist_ok=True)
     atomic_write_json(path, result.to_json())
@@ -98,10 +126,14 @@ def _fresh_path(folder: Path, stem: str) -> Path:
     return path
 
 
-def _results(loaded, panel, phash, seed, held_out, tables, batches, traces, run_dir) -> Evaluation:
+def _results(loaded, panel, phash, seed, held_out, tables, batches, traces, run_dir, skipped) -> Evaluation:
     dt_s = batches[0].manifest.policy_dt
     cells, pooled = [], []
+    if len(skipped) == len(panel.cells):
+        raise LocoauditError(f"panel {panel.name!r}: no cell can run here ({next(iter(skipped.values()))})")
     for index, cell in enumerate(panel.cells):
+        if cell.name in skipped:
+            continue
         table = metrics.concat(tables[index])
         pooled.append(table)
         estimates, counts = parse_metrics(metrics.cell_metrics(table, dt_s), f"cells[{index}].metrics")
@@ -123,6 +155,9 @@ def _results(loaded, panel, phash, seed, held_out, tables, batches, traces, run_
         failure_reasons=counts,
         traces=tuple(str(p.relative_to(run_dir)) for p in traces),
         panel_spec=to_plain(panel),
+        extra={"skipped_cells": [{"name": name, "reason": why} for name, why in skipped.items()]}
+        if skipped
+        else {},
     )
 
 

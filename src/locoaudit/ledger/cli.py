@@ -10,6 +10,7 @@ from pathlib import Path
 
 from locoaudit.ledger import actions
 from locoaudit.ledger.compare import compare_runs
+from locoaudit.ledger.gap import sim_to_sim_gaps
 from locoaudit.ledger.record import build_record, record_json
 from locoaudit.ledger.report import format_compare, format_decision, format_list, format_record
 from locoaudit.ledger.store import Ledger, open_ledger
@@ -70,6 +71,8 @@ def _cmd_promote(args: argparse.Namespace) -> int:
             override_findings=args.override_findings,
         )
     print(format_decision(candidate.run_id, decision))
+    for panel in dict.fromkeys(args.panel):  # what the transfer leg saw: MuJoCo -> second engine per cell
+        print("\n".join(f"  {line}" for line in sim_to_sim_gaps(candidate.evaluations, panel)))
     return 0 if decision.promoted else 1
 
 

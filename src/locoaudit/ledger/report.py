@@ -15,6 +15,7 @@ from locoaudit.ledger.compare import (
     evidence_gaps,
     summary_deltas,
 )
+from locoaudit.ledger.gap import sim_to_sim_gaps
 from locoaudit.ledger.gate import Decision
 from locoaudit.ledger.record import RunRecord, record_json
 
@@ -69,7 +70,7 @@ def _evidence(r: RunRecord) -> list[str]:
                 ci = est["ci"] or [None, None]
                 shown = estimate(Estimate(est["value"], ci[0], ci[1]))
                 lines.append(f"    {m:<{width}}{shown:<28} ({BETTER[DIRECTIONS[m]]})")
-    return lines
+    return lines + sim_to_sim_gaps(r.evaluations)
 
 
 def format_record(r: RunRecord) -> str:
@@ -169,6 +170,8 @@ def format_compare(c: Comparison) -> str:
             lines += [_delta_row("(summary)", d, width) for d in summary_deltas(ea, eb)]
     if not c.pairs.get("transfer"):
         lines.append("transfer: no matched transfer evaluations")
+    for side, run in (("A", c.a), ("B", c.b)):
+        lines += [f"{side}: {line}" for line in sim_to_sim_gaps(run.evaluations, c.panel)]
     if not c.manifest_diff:
         lines.append(f"manifest: identical (sha256 {c.a.manifest_hash[:12]})")
     else:

@@ -38,8 +38,10 @@ class BuiltModel:
     sensor_termination: slice
 
 
-def build_model(manifest: Manifest) -> BuiltModel:
-    """Compile the model for a manifest; the manifest is read, never changed."""
+def build_spec(
+    manifest: Manifest,
+) -> tuple[mujoco.MjSpec, RobotAdapter, TerrainGrid | None, tuple[int, int, int]]:
+    """The uncompiled model of a manifest (spec, robot, grid, contact sensor counts)."""
     robot = get_robot(manifest.robot.name)
     spec = robot.load_spec()
     _set_options(spec, manifest.sim)
@@ -47,8 +49,13 @@ def build_model(manifest: Manifest) -> BuiltModel:
     _set_collisions(spec, robot, manifest.robot)
     _set_actuators(spec, robot, manifest.robot)
     counts = _add_contact_sensors(spec, robot, manifest.robot)
-    model = spec.compile()
-    return _index(model, robot, grid, counts)
+    return spec, robot, grid, counts
+
+
+def build_model(manifest: Manifest) -> BuiltModel:
+    """Compile the model for a manifest; the manifest is read, never changed."""
+    spec, robot, grid, counts = build_spec(manifest)
+    return _index(spec.compile(), robot, grid, counts)
 
 
 def _set_options(spec: mujoco.MjSpec, sim: SimSection) -> None:

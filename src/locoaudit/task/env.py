@@ -9,12 +9,14 @@ Randomness comes from one `numpy.random.Generator` seeded by the caller.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from locoaudit.manifest.schema import Manifest
 from locoaudit.robots.build import BuiltModel, build_model
+from locoaudit.sim.backend import Backend
 from locoaudit.sim.mujoco_cpu import PARAM_FIELDS, MujocoCpuBackend
 from locoaudit.task import commands as cmds
 from locoaudit.task import observations as obs_mod
@@ -46,6 +48,10 @@ STATE_BUFFERS = (  # per-env task state besides physics: checkpoints and traces 
 )
 
 
+# Builds another physics engine for a compiled model: (built model, num_envs) -> Backend.
+BackendFactory = Callable[[BuiltModel, int], Backend]
+
+
 @dataclass(frozen=True)
 class StepResult:
     obs: dict[str, np.ndarray]  # 'actor' (N, A), 'critic' (N, C) float32
@@ -60,14 +66,24 @@ class StepResult:
 class LocoEnv:
     """N environments of one manifest, on the MuJoCo CPU backend."""
 
-    def __init__(self, manifest: Manifest, num_envs: int, seed: int, threads: int | None = None):
+    def __init__(
+        self,
+        manifest: Manifest,
+        num_envs: int,
+        seed: int,
+        threads: int | None = None,
+        backend: BackendFactory | None = None,
+    ):
         if num_envs <= 0:
             raise ValueError(f"num_envs must be positive, got {num_envs}")
         self.manifest, self.num_envs, self.seed = manifest, num_envs, seed
         self.rng = np.random.default_rng(seed)
         self.built: BuiltModel = build_model(manifest)
         nthread = manifest.sim.threads if threads is None else threads
-        self.backend = MujocoCpuBackend(self.built.model, num_envs, nthread)
+        if backend is None:
+            self.backend = MujocoCpuBackend(self.built.model, num_envs, nthread)
+        else:  # another engine for the same model (transfer evaluation)
+            self.backend = backend(self.built, num_envs)
         self.dt = manifest.policy_dt
         self.max_episode_steps = manifest.max_episode_steps
         self.num_actions = len(self.built.actuators)
