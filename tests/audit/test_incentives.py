@@ -82,7 +82,7 @@ def test_reference_behaviours_do_what_they_say():
 
 def test_trot_swings_diagonal_pairs_in_turn():
     joints = tuple(f"{leg}_{p}_joint" for leg in ("FR", "FL", "RR", "RL") for p in ("hip", "thigh", "calf"))
-    a = trot_actions(joints, 0.25, np.array([0.2, 0.6]))  # mid-swing of FR+RL, then of FL+RR
+    a = trot_actions(joints, 0.25, np.array([0.25, 0.75]))  # mid-swing of FR+RL, then of FL+RR
     thigh = a[:, [1, 4, 7, 10]]
     assert np.allclose(thigh[0], [1.6, 0, 0, 1.6]) and np.allclose(thigh[1], [0, 1.6, 1.6, 0])
     assert np.allclose(a[:, [2, 5, 8, 11]], -2 * thigh) and np.all(a[:, [0, 3, 6, 9]] == 0)

@@ -7,8 +7,9 @@ scripts what a policy could not express through actions:
   fall       spawned rolling at FALL_ROLL_RATE: falls over at once
   random     uniform random actions in [-1, 1]
   competent  the base moved kinematically at the commanded velocity and yaw rate, level, at the
-             default-pose standing height, while the legs trot (diagonal pairs, TROT_PERIOD, swing legs
-             flexed); an upper-bound reference of what tracking the command can earn
+             default-pose standing height, while the legs trot (diagonal pairs, swing legs flexed; on
+             the manifest's gait clock when it has one, else with TROT_PERIOD); an upper-bound
+             reference of what tracking the command can earn
   policy     (runs only) a trained policy's deterministic actions
 Every group sees the competent group's commands (a paired comparison). Random start phases are
 off, so every env starts an episode at step 0 and the rollout lasts one full episode (capped at
@@ -87,14 +88,14 @@ def _leg_joints(joints: tuple[str, ...]) -> dict[str, list[int]]:
     return {leg: idx for leg, idx in legs.items() if len(idx) == 2}
 
 
-def trot_actions(joints: tuple[str, ...], action_scale: float, t: np.ndarray) -> np.ndarray:
-    """(n, J) actions of a trot at times t (n,) [s]: FR+RL and FL+RR swing in turn, each for half a cycle."""
-    actions = np.zeros((len(t), len(joints)))
+def trot_actions(joints: tuple[str, ...], action_scale: float, cycle: np.ndarray) -> np.ndarray:
+    """(n, J) trot actions at gait cycles (n,): FR+RL swing in a cycle's first half, FL+RR in its second."""
+    actions = np.zeros((len(cycle), len(joints)))
     if action_scale <= 0:
         return actions
     for leg, (thigh, calf) in _leg_joints(joints).items():
         offset = 0.5 if leg in ("FL", "RR") else 0.0
-        phase = (t / TROT_PERIOD + offset) % 1.0
+        phase = (cycle + offset) % 1.0
         lift = np.where(phase < 0.5, np.sin(2 * np.pi * phase), 0.0)
         actions[:, thigh] = SWING_THIGH * lift / action_scale
         actions[:, calf] = SWING_CALF * lift / action_scale
@@ -225,13 +226,20 @@ def _actions(
         ids = groups["random"]
         actions[ids] = rng.uniform(-1.0, 1.0, size=(len(ids), env.num_actions))
         ids = groups["competent"]
-        actions[ids] = trot_actions(joints, scale, env.episode_step[ids] * env.dt)
+        actions[ids] = trot_actions(joints, scale, _trot_cycle(env, ids))
         if policy is not None:
             ids = groups["policy"]
             actions[ids] = np.asarray(policy(obs))[ids]
         return actions
 
     return act
+
+
+def _trot_cycle(env: _RecordingEnv, ids: np.ndarray) -> np.ndarray:
+    """Gait cycles of the competent trot: the manifest's gait clock when it has one, else TROT_PERIOD."""
+    if env.manifest.observations.gait_clock_hz > 0:  # the clock's trot has FR+RL down in its first half
+        return env.gait_phase[ids] + 0.5
+    return env.episode_step[ids] * env.dt / TROT_PERIOD
 
 
 def _record(env: _RecordingEnv, act: Policy, steps: int) -> dict[str, np.ndarray | dict]:
