@@ -51,6 +51,14 @@ def positive_int(text: str) -> int:
     return value
 
 
+def non_negative_int(text: str) -> int:
+    """An integer >= 0, or an argparse error naming the bad value."""
+    value = _int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
 def num_envs(text: str) -> int:
     """A batch size in [1, MAX_NUM_ENVS]."""
     return _in_range(_int(text), 1, MAX_NUM_ENVS, "a number of environments")
