@@ -28,6 +28,7 @@ def test_demo_quick_end_to_end(tmp_path, capsys):
     assert record["samples"] == record["num_envs"] * record["horizon"] * record["updates"] == 16 * 8 * 2
     assert {e["panel"] for e in record["heldout"]} == {"disturbance"}
     assert record["transfer"] and (out / "ledger.sqlite").is_file()
+    assert f"report: {run / 'report.html'}" in text and "Failure traces" in (run / "report.html").read_text()
     # the task still has no champion, so a second run is again a (refused) bootstrap
     assert main(["demo", "--quick", "--out", str(out), "--seed", "2"]) == 0
     assert "override: bootstrap" in capsys.readouterr().out

@@ -4,7 +4,8 @@ Train the built-in quadruped for a few minutes, evaluate it on the held-out dist
 as an exported ONNX policy, in a second physics engine (Genesis), audit it, write its record into
 the ledger, and put it through the promotion gate (which refuses a run below the panel's competence
 floor, one with too few evaluation episodes, and one with an unresolved audit error such as a policy
-that does not step). The last line says whether the robot walks, with the numbers.
+that does not step), then write the run's HTML report. The last line says whether the robot walks,
+with the numbers.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ def run_demo(args: argparse.Namespace) -> int:
     from locoaudit.ledger import actions
     from locoaudit.ledger.report import format_decision, format_record
     from locoaudit.ledger.store import open_ledger
+    from locoaudit.report.build import report_run
+    from locoaudit.report.sections import Options
     from locoaudit.train import session
     from locoaudit.transfer.run import evaluate_transfer
 
@@ -82,6 +85,9 @@ def run_demo(args: argparse.Namespace) -> int:
         ledger.close()
     print(format_record(record))
     print(format_decision(record.run_id, decision))
+    _say("report: plots, held-out evidence and failure filmstrips in one HTML file")
+    report = report_run(trainer.run_dir, None, None, Options())
+    print(f"\nreport: {report}")
     print(f"\nthe run lives in {trainer.run_dir}; the ledger in {ledger.url}")
     print("next:")
     print(f"  locoaudit eval {trainer.run_dir} --panel heldout_terrain")
@@ -137,7 +143,8 @@ def add_commands(verbs: argparse._SubParsersAction) -> None:
         help="train, evaluate on held-out panels, record in the ledger and gate: the whole loop",
         description="Train the built-in quadruped for a few minutes on the CPU, evaluate it on the held-out "
         "disturbance panel and in a second simulator, audit it, write its run record into the ledger and "
-        "run the promotion gate (the first run of a task is bootstrapped). Finishes in under 10 minutes.",
+        "run the promotion gate (the first run of a task is bootstrapped), and write its HTML report. "
+        "Finishes in under 10 minutes.",
     )
     demo.add_argument("--manifest", default="quadruped_flat", help="manifest (default: quadruped_flat)")
     demo.add_argument(
