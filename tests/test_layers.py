@@ -25,6 +25,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "transfer",  # the exported policy in a second physics engine, after a contract read-back
         "ledger",  # SQLite ledger, comparison, promotion gate
         "audit bench hardware",  # audits of runs; benchmarks; robot-log import and reproduction
+        "report",  # the HTML report of a run
         "demo",
         "cli",
     )

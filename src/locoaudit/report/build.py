@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from locoaudit.fileio import atomic_write_bytes
 from locoaudit.report import sections
 from locoaudit.report.data import RunData, load_run, trace_header
 from locoaudit.report.page import document
 from locoaudit.report.sections import Options, Section
-from locoaudit.train.rundir import atomic_write_bytes
 
 REPORT_FILE = "report.html"
 

@@ -1,6 +1,6 @@
 """Training plots as PNG bytes (matplotlib's Agg canvas through `Figure`, no pyplot global state).
 
-Every function takes `runs`: label -> metrics rows (one row per iteration, see train/ledger.py), so a
+Every function takes `runs`: label -> metrics rows (one row per iteration, see train/rollout_stats.py), so a
 lab draws its levels side by side on the same axes and a single run is a one-entry mapping.
 """
 
