@@ -72,7 +72,7 @@ def test_migration_from_schema_v1_keeps_data(make_run, tmp_path):
     conn.commit()
     conn.close()
     ledger = SqliteLedger(path)
-    assert ledger.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert ledger.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     assert ledger.champion("t") == "old" and ledger.promotions()[0].overrides == ("bootstrap",)
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):  # v2 made the log append-only
         ledger.conn.execute("UPDATE promotions SET decision = 'refused'")
@@ -146,3 +146,22 @@ def test_a_read_only_ledger_can_still_be_listed(tmp_path, capsys):
     finally:
         for p in reversed(locked):
             subprocess.run(["chattr", "-i", str(p)], capture_output=True)
+
+
+def test_migration_from_schema_v2_adds_the_lab_table(make_run, tmp_path):
+    path = tmp_path / "v2.sqlite"
+    conn = sqlite3.connect(path)
+    for step in MIGRATIONS[:2]:
+        for statement in step:
+            conn.execute(statement)
+    conn.execute("PRAGMA user_version = 2")
+    conn.commit()
+    conn.close()
+    old = SqliteLedger(path)  # migrates to v3
+    old.add_run(build_record(make_run("r")))
+    assert old.conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert old.get_lab("lab1") is None
+    old.add_lab("lab1", "parallelism", "h" * 64, "/labs/lab1", {"levels": [256, 2048]})
+    old.add_lab("lab1", "parallelism", "h" * 64, "/labs/lab1", {"levels": [256, 4096]})  # upsert
+    assert old.get_lab("lab1") == {"levels": [256, 4096]}
+    assert [r.run_id for r in old.list_runs()] == ["r"]

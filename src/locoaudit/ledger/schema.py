@@ -2,7 +2,8 @@
 
 Tables: runs (one row per run: identity columns, the record JSON and the canonical manifest JSON),
 evaluations (one row per evaluation file, its JSON in `body`), promotions (the append-only log of
-gate decisions: who, when, which panels, decision, reasons, evidence, findings, overrides).
+gate decisions: who, when, which panels, decision, reasons, evidence, findings, overrides), labs (one row
+per lab, e.g. `locoaudit lab parallelism`: its record JSON in `body`; schema v3).
 """
 
 APPEND_ONLY = "SELECT RAISE(ABORT, 'the promotion log is append-only')"
@@ -27,6 +28,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         f"CREATE TRIGGER promotions_no_update BEFORE UPDATE ON promotions BEGIN {APPEND_ONLY}; END",
         f"CREATE TRIGGER promotions_no_delete BEFORE DELETE ON promotions BEGIN {APPEND_ONLY}; END",
         "CREATE INDEX evaluations_panel ON evaluations (panel, panel_hash)",
+    ),
+    (
+        "CREATE TABLE labs (lab_id TEXT PRIMARY KEY, kind TEXT NOT NULL, manifest_hash TEXT NOT NULL,"
+        " lab_dir TEXT, added TEXT NOT NULL, body TEXT NOT NULL)",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

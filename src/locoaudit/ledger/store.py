@@ -56,6 +56,8 @@ class Ledger(Protocol):
     def champion(self, task_key: str) -> str | None: ...
     def log_decision(self, entry: PromotionEntry, expected_champion: str | None) -> int: ...
     def promotions(self, run_id: str | None = None) -> list[PromotionEntry]: ...
+    def add_lab(self, lab_id: str, kind: str, manifest_hash: str, lab_dir: str, body: dict) -> None: ...
+    def get_lab(self, lab_id: str) -> dict | None: ...
     def close(self) -> None: ...
 
 
@@ -217,6 +219,20 @@ class SqliteLedger:
             args,
         ).fetchall()
         return [_entry(row) for row in rows]
+
+    def add_lab(self, lab_id: str, kind: str, manifest_hash: str, lab_dir: str, body: dict) -> None:
+        """Insert or replace a lab record (its runs are added with add_run)."""
+        with self._write() as c:
+            c.execute(
+                "INSERT INTO labs VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (lab_id) DO UPDATE SET"
+                " kind = excluded.kind, manifest_hash = excluded.manifest_hash, lab_dir = excluded.lab_dir,"
+                " added = excluded.added, body = excluded.body",
+                (lab_id, kind, manifest_hash, lab_dir, now(), json.dumps(body, sort_keys=True)),
+            )
+
+    def get_lab(self, lab_id: str) -> dict | None:
+        row = self.conn.execute("SELECT body FROM labs WHERE lab_id = ?", (lab_id,)).fetchone()
+        return None if row is None else json.loads(row[0])
 
     def close(self) -> None:
         self.conn.close()
