@@ -26,6 +26,8 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "ledger",  # SQLite ledger, comparison, promotion gate
         "audit bench hardware",  # audits of runs; benchmarks; robot-log import and reproduction
         "report",  # the HTML report of a run
+        "lab",  # experiments over several runs: the parallelism lab
+        "report",  # the HTML report of a run or a lab
         "demo",
         "cli",
     )

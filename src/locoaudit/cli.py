@@ -285,6 +285,9 @@ def build_parser() -> argparse.ArgumentParser:
     from locoaudit.hardware import cli as hardware_cli
 
     hardware_cli.add_commands(verbs)
+    from locoaudit.lab import cli as lab_cli
+
+    lab_cli.add_commands(verbs)
     from locoaudit.report import cli as report_cli
 
     report_cli.add_commands(verbs)

@@ -9,13 +9,16 @@ from locoaudit.argtypes import non_negative_int
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from locoaudit.lab.plan import is_lab_dir
     from locoaudit.report.build import report_run
+    from locoaudit.report.lab import report_lab
     from locoaudit.report.sections import Options
 
     target = Path(args.target)
     opts = Options(max_traces=args.max_traces, videos=args.videos)
     out = Path(args.output) if args.output else None
-    path = report_run(target, out, args.ledger, opts)
+    make = report_lab if is_lab_dir(target) else report_run
+    path = make(target, out, args.ledger, opts)
     print(path)
     return 0
 

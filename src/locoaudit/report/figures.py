@@ -95,7 +95,8 @@ def reward_terms(runs: Runs, x: str = "iteration") -> bytes:
     for ax, (label, rows) in zip(axes, runs.items(), strict=True):
         terms = sorted({t for r in rows for t in (r.get("reward_terms") or {})})
         for term in terms:
-            ax.plot(_values(rows, x), _values(rows, f"reward_terms.{term}.per_second"), label=term)
+            values = _values(rows, f"reward_terms.{term}.per_second")
+            ax.plot(_values(rows, x), values, label=term, marker="." if len(rows) < 30 else None)
         ax.axhline(0, color="k", lw=0.5)
         ax.set_title(f"{label}: reward contribution per term [per second of env time]")
         ax.set_xlabel(X_LABELS.get(x, x))

@@ -1,0 +1,95 @@
+"""Run (or resume) a parallelism lab: train every (num_envs, seed) job under the same budget, evaluate."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from locoaudit.errors import LocoauditError
+from locoaudit.lab.plan import job_label, lab_manifest, read_state, run_dir, save_state
+
+Say = Callable[[str], None]
+
+
+class Interrupted(LocoauditError):
+    """Training stopped on Ctrl-C; lab.json holds what is done, `--resume` continues."""
+
+
+def kinds(state: dict[str, Any]) -> list[str]:
+    return ["heldout", "transfer"] if state["settings"].get("transfer", True) else ["heldout"]
+
+
+def run_lab(lab_dir: Path, say: Say, device: str = "cpu", force: bool = False) -> dict[str, Any]:
+    """Do every unfinished stage of every job, saving lab.json after each; returns the final state."""
+    state = read_state(lab_dir)
+    manifest = lab_manifest(lab_dir, state)
+    jobs = state["jobs"]
+    for k, job in enumerate(jobs, start=1):
+        tag = f"[lab] job {k}/{len(jobs)} ({job_label(job)})"
+        if not job["trained"]:
+            say(f"{tag}: training, budget {_budget_text(state)}")
+            _train(lab_dir, state, job, manifest, device, force)
+        for panel in state["panels"]:
+            for kind in kinds(state):
+                key = f"{panel}:{kind}"
+                if key not in job["evaluations"]:
+                    say(f"{tag}: evaluating on '{panel}' ({kind})")
+                    job["evaluations"][key] = _evaluate(lab_dir, state, job, panel, kind, say)
+                    save_state(lab_dir, state)
+    return state
+
+
+def _budget_text(state: dict[str, Any]) -> str:
+    b = state["budget"]
+    return f"{b['minutes']:g} min" if b["minutes"] is not None else f"{b['samples']} samples"
+
+
+def _train(lab_dir: Path, state: dict, job: dict, manifest, device: str, force: bool) -> None:
+    from locoaudit.train import session
+
+    threads = state["settings"].get("threads")
+    path = run_dir(lab_dir, job)
+    if path is None:
+        trainer = session.start(manifest, job["num_envs"], job["seed"], lab_dir / "runs", device, threads)
+        job["run"] = trainer.run_dir.name
+        save_state(lab_dir, state)  # recorded before training, so an interruption can resume it
+    else:
+        trainer = session.resume(path, None, force, device)
+    budget = state["budget"]
+    if budget["minutes"] is not None:
+        left_s = 60.0 * budget["minutes"] - trainer.counters.wall_clock_s
+        result = (
+            session.run(trainer, 10**9, minutes=left_s / 60.0) if left_s > 0 else {"stopped_early": False}
+        )
+    else:
+        per_iteration = job["num_envs"] * manifest.ppo.num_steps_per_env
+        left = math.ceil(budget["samples"] / per_iteration) - trainer.counters.iteration
+        result = session.run(trainer, left) if left > 0 else {"stopped_early": False}
+    if result["stopped_early"]:
+        raise Interrupted(f"lab interrupted during {job_label(job)}; continue with --resume {lab_dir}")
+    job["trained"] = True
+    save_state(lab_dir, state)
+
+
+def _evaluate(lab_dir: Path, state: dict, job: dict, panel: str, kind: str, say: Say) -> str:
+    from locoaudit.evaluate.run import evaluate_run
+
+    settings, path = state["settings"], run_dir(lab_dir, job)
+    assert path is not None
+
+    def progress(done: int, total: int) -> None:
+        say(f"    batch {done}/{total}")
+
+    _, file = evaluate_run(
+        path,
+        panel,
+        episodes=settings.get("episodes"),
+        allow_overlap=settings.get("allow_overlap", False),
+        threads=settings.get("threads"),
+        progress=progress,
+        transfer=kind == "transfer",
+        episode_s=settings.get("episode_s"),
+    )
+    return file.name
