@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from locoaudit import argtypes
 from locoaudit.argtypes import positive_int
 from locoaudit.errors import LocoauditError
 
@@ -137,22 +138,30 @@ def add_commands(verbs: argparse._SubParsersAction) -> None:
         "locomotion. Ctrl-C stops cleanly; --resume LAB_DIR continues where it stopped.",
     )
     p.add_argument("--manifest", help="manifest name or .toml path")
-    p.add_argument("--num-envs", type=positive_int, nargs="+", help="levels, e.g. 256 2048")
+    p.add_argument("--num-envs", type=argtypes.num_envs, nargs="+", help="levels, e.g. 256 2048")
     p.add_argument("--seeds", type=positive_int, default=2, help="seeds per level: 1..N (default 2)")
-    p.add_argument("--minutes", type=float, help="training wall clock per job")
+    p.add_argument("--minutes", type=argtypes.positive_float, help="training wall clock per job")
     p.add_argument(
         "--samples", type=positive_int, help="env samples per job (rounded up to whole iterations)"
     )
     p.add_argument("--panel", action="append", help="panel (repeatable): disturbance, heldout_terrain, .toml")
     p.add_argument("--episodes", type=positive_int, default=None, help="episodes per cell (default: panel's)")
     p.add_argument(
-        "--episode-s", type=float, default=None, help="shorter evaluation episodes (changes the hash)"
+        "--episode-s",
+        type=argtypes.positive_float,
+        default=None,
+        help="shorter evaluation episodes (changes the hash)",
     )
     p.add_argument("--no-transfer", action="store_true", help="skip the transfer-simulator evaluations")
     p.add_argument("--allow-overlap", action="store_true", help="evaluate panels that overlap training")
-    p.add_argument("--threads", type=int, default=None, help="physics threads (default: the manifest's)")
     p.add_argument(
-        "--out", default="labs", help="folder for lab directories and their ledger (default labs/)"
+        "--threads", type=argtypes.threads, default=None, help="physics threads (default: the manifest's)"
+    )
+    p.add_argument(
+        "--out",
+        type=argtypes.out_dir,
+        default="labs",
+        help="folder for lab directories and their ledger (default labs/)",
     )
     p.add_argument("--ledger", default=None, help="ledger URL (default OUT/ledger.sqlite)")
     p.add_argument("--resume", metavar="LAB_DIR", help="continue an interrupted lab")

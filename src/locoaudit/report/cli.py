@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from locoaudit import argtypes
 from locoaudit.argtypes import non_negative_int
 
 
@@ -32,7 +33,9 @@ def add_commands(verbs: argparse._SubParsersAction) -> None:
         "a filmstrip per failure trace (plus a MuJoCo-rendered GIF where an offscreen GL context exists).",
     )
     rep.add_argument("target", help="run directory (or lab directory from `locoaudit lab`)")
-    rep.add_argument("-o", "--output", help="HTML file to write (default TARGET/report.html)")
+    rep.add_argument(
+        "-o", "--output", type=argtypes.out_file, help="HTML file to write (default TARGET/report.html)"
+    )
     rep.add_argument("--ledger", default=None, help="ledger URL for gate decisions (default: beside the run)")
     rep.add_argument(
         "--max-traces", type=non_negative_int, default=12, help="filmstrips per run (default 12)"
