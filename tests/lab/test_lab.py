@@ -3,8 +3,8 @@
 import json
 
 import pytest
+from lab_helpers import lab_args
 
-from conftest import lab_args
 from locoaudit.cli import main
 from locoaudit.lab import run as lab_run
 from locoaudit.lab.results import construct_mismatch, time_to_walk
