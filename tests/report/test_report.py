@@ -3,6 +3,7 @@
 import base64
 import io
 import re
+from html import escape
 
 from PIL import Image
 
@@ -48,7 +49,9 @@ def test_report_shows_the_evidence(reported_run):
     data = load_run(run_dir)
     assert data.run_id in html and "shove" in html and "limp" in html
     assert "dominant_term" in html and "one term dominates" in html  # audit finding with its numbers
-    assert "promoted" in html and "bootstrap" in html  # the gate decision from the ledger
+    (decision,) = data.promotions  # the gate decision from the ledger, with its reasons
+    gate = html[html.index('<section id="gate">') : html.index('<section id="audit">')]
+    assert decision.decision in gate and all(escape(r) in gate for r in decision.reasons)
     assert "mujoco_cpu_solver_perturbed" in html  # the transfer simulator
     assert f"{len(data.traces)} failure trace(s)" in html and data.traces
     # a MuJoCo GIF where an offscreen GL context exists, else a note saying why not

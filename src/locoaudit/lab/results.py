@@ -16,7 +16,7 @@ from typing import Any
 from locoaudit.errors import LocoauditError
 from locoaudit.lab.plan import job_label, run_dir
 from locoaudit.lab.run import kinds
-from locoaudit.ledger.compare import GATE_METRICS, Delta, summary_deltas
+from locoaudit.ledger.compare import GATE_METRICS, INSUFFICIENT, Delta, summary_deltas
 from locoaudit.ledger.evaluation import Evaluation, parse_evaluation
 from locoaudit.ledger.record import read_metrics
 from locoaudit.train.rundir import read_run
@@ -76,7 +76,7 @@ def job_result(lab_dir: Path, state: dict[str, Any], job: dict[str, Any]) -> dic
             "cells": {c.name: _estimates(c.metrics) for c in ev.cells},
             "failures_by_reason": reasons,
             "failures_by_cell": by_cell,
-            "traces": len(ev.body.get("traces") or []),
+            "traces": len(ev.traces or ()),
         }
     return out
 
@@ -85,9 +85,9 @@ def failure_counts(ev: Evaluation) -> tuple[dict[str, int], dict[str, int]]:
     """Failed episodes (one trace each) by termination reason and by cell."""
     reasons: dict[str, int] = {}
     by_cell: dict[str, int] = {}
-    for cell in ev.body["cells"]:
-        counts = cell["metrics"].get("failure_reasons") or {}
-        by_cell[cell["name"]] = sum(counts.values())
+    for cell in ev.cells:
+        counts = cell.failure_reasons
+        by_cell[cell.name] = sum(counts.values())
         for reason, n in counts.items():
             reasons[reason] = reasons.get(reason, 0) + n
     return reasons, by_cell
@@ -210,6 +210,12 @@ def _verdict(judged: list[dict[str, Any]]) -> str:
     better = sum(1 for p in judged if _pair_verdict(p) == "better")
     worse = sum(1 for p in judged if _pair_verdict(p) == "worse")
     n = len(judged)
+    short = sum(1 for p in judged if _pair_verdict(p) == "insufficient")
+    if short == n:
+        return (
+            f"not judged: too few evaluation episodes per cell for the panel's minimum in {short} of {n} "
+            "seed(s) (raise --episodes)."
+        )
     counts = f"better beyond the intervals in {better} of {n} seed(s), worse in {worse}"
     if better == n:
         return f"extra parallelism improved locomotion ({counts})."
@@ -222,6 +228,8 @@ def _verdict(judged: list[dict[str, Any]]) -> str:
 
 def _pair_verdict(pair: dict[str, Any]) -> str:
     verdicts = {d["verdict"] for d in pair["deltas"]}
+    if INSUFFICIENT in verdicts:
+        return "insufficient"
     if "worse" in verdicts:
         return "worse"
     return "better" if "better" in verdicts else "same"

@@ -63,7 +63,7 @@ def trace_paths(run_dir: Path, evaluations: tuple[Evaluation, ...]) -> tuple[Pat
     root = run_dir.resolve()
     out: list[Path] = []
     for ev in evaluations:
-        for name in ev.body.get("traces") or []:
+        for name in ev.traces or ():
             path = (root / str(name)).resolve()
             if not path.is_relative_to(root):
                 raise LocoauditError(f"{run_dir}: evaluation lists trace {name!r} outside the run directory")

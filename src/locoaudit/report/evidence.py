@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
+from locoaudit.evaluate.record import Estimate, Evaluation
 from locoaudit.ledger.compare import GATE_METRICS, Delta, delta
-from locoaudit.ledger.evaluation import Estimate, Evaluation
 from locoaudit.report.figures import png
 
 MISSING = Estimate(None, None, None)
