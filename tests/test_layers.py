@@ -25,7 +25,6 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "transfer",  # the exported policy in a second physics engine, after a contract read-back
         "ledger",  # SQLite ledger, comparison, promotion gate
         "audit bench hardware",  # audits of runs; benchmarks; robot-log import and reproduction
-        "report",  # the HTML report of a run
         "lab",  # experiments over several runs: the parallelism lab
         "report",  # the HTML report of a run or a lab
         "demo",
