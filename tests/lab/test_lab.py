@@ -19,7 +19,10 @@ def test_lab_record_has_every_level_seed_and_panel(finished_lab, capsys):
     for j in res["jobs"]:
         assert j["samples"] == 64 and j["iterations"] == 64 // (j["num_envs"] * 8)
         assert j["samples_per_s"] == pytest.approx(j["samples"] / j["wall_clock_s"])
-        assert set(j["evaluations"]) == {f"{state['panels'][0]}:heldout", f"{state['panels'][0]}:transfer"}
+        assert set(j["evaluations"]) == {
+            f"{state['panels'][0]}:heldout",
+            f"{state['panels'][0]}:solver_sensitivity",
+        }
         for ev in j["evaluations"].values():
             fall = ev["summary"]["fall_rate"]
             assert fall["ci"][0] <= fall["value"] <= fall["ci"][1]

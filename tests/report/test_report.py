@@ -33,7 +33,7 @@ def test_every_section_is_there_and_every_image_decodes(reported_run):
         assert mime == ("image/gif" if alt == "MuJoCo rendering" else "image/png")
     alts = [alt for alt, _, _ in found]
     assert any(a.startswith("filmstrip evaluations/traces/") for a in alts)
-    assert "tiny intervals" in alts and "tiny transfer gap" in alts
+    assert "tiny intervals" in alts and "tiny solver_sensitivity gap" in alts
 
 
 def test_report_is_self_contained(reported_run):

@@ -133,9 +133,10 @@ def add_commands(verbs: argparse._SubParsersAction) -> None:
         "parallelism",
         help="train at several num_envs levels under an equal budget and compare held-out evidence",
         description="Train the same manifest at each --num-envs level and seed under an equal wall-clock "
-        "(--minutes) or sample (--samples) budget, evaluate each on the panels (held-out and in the transfer "
-        "simulator), record the lab in the ledger and say, per panel, whether extra parallelism improved "
-        "locomotion. Ctrl-C stops cleanly; --resume LAB_DIR continues where it stopped.",
+        "(--minutes) or sample (--samples) budget, evaluate each on the panels (held-out, and in MuJoCo with "
+        "perturbed solver settings as a solver-sensitivity check), record the lab in the ledger and say, "
+        "per panel, whether extra parallelism improved locomotion. Ctrl-C stops cleanly; --resume LAB_DIR "
+        "continues where it stopped.",
     )
     p.add_argument("--manifest", help="manifest name or .toml path")
     p.add_argument("--num-envs", type=argtypes.num_envs, nargs="+", help="levels, e.g. 256 2048")
@@ -152,7 +153,7 @@ def add_commands(verbs: argparse._SubParsersAction) -> None:
         default=None,
         help="shorter evaluation episodes (changes the hash)",
     )
-    p.add_argument("--no-transfer", action="store_true", help="skip the transfer-simulator evaluations")
+    p.add_argument("--no-transfer", action="store_true", help="skip the solver-sensitivity evaluations")
     p.add_argument("--allow-overlap", action="store_true", help="evaluate panels that overlap training")
     p.add_argument(
         "--threads", type=argtypes.threads, default=None, help="physics threads (default: the manifest's)"

@@ -22,6 +22,7 @@ from locoaudit.ledger.record import read_metrics
 from locoaudit.train.rundir import read_run
 
 WALK_ERROR, WALK_FALLS = 0.25, 0.05
+KIND_TEXT = {"heldout": "held-out", "solver_sensitivity": "MuJoCo with perturbed solver settings"}
 MATCHED_KEYS = ("manifest_hash", "seed", "threads", "device")
 SHOWN = {"fall_rate": "fall rate", "lin_vel_error": "velocity error [m/s]"}
 
@@ -163,7 +164,7 @@ def conclusions(state: dict[str, Any], jobs: list[dict[str, Any]], pairs: list[d
             matched = [p for p in pairs if p["panel"] == panel and p["kind"] == kind and p["b"] == hi]
             refused = [p for p in matched if "refused" in p]
             judged = [p for p in matched if "deltas" in p]
-            where = f"On '{panel}' ({'transfer simulator' if kind == 'transfer' else 'held-out'})"
+            where = f"On '{panel}' ({KIND_TEXT.get(kind, kind)})"
             if refused and not judged:
                 out.append(f"{where}: no comparison: {refused[0]['refused']}.")
                 continue

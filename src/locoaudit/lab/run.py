@@ -18,7 +18,7 @@ class Interrupted(LocoauditError):
 
 
 def kinds(state: dict[str, Any]) -> list[str]:
-    return ["heldout", "transfer"] if state["settings"].get("transfer", True) else ["heldout"]
+    return ["heldout", "solver_sensitivity"] if state["settings"].get("transfer", True) else ["heldout"]
 
 
 def run_lab(lab_dir: Path, say: Say, device: str = "cpu", force: bool = False) -> dict[str, Any]:
@@ -89,7 +89,7 @@ def _evaluate(lab_dir: Path, state: dict, job: dict, panel: str, kind: str, say:
         allow_overlap=settings.get("allow_overlap", False),
         threads=settings.get("threads"),
         progress=progress,
-        transfer=kind == "transfer",
+        transfer=kind == "solver_sensitivity",  # MuJoCo with perturbed solver settings
         episode_s=settings.get("episode_s"),
     )
     return file.name

@@ -121,16 +121,20 @@ def heldout(runs: Runs) -> Section:
 def transfer(runs: Runs) -> Section:
     parts = []
     for label, d in runs.items():
-        held, moved = _latest_by_panel(d, "heldout"), _latest_by_panel(d, "transfer")
-        for panel in sorted(set(held) & set(moved)):
-            a, b = held[panel], moved[panel]
+        held = _latest_by_panel(d, "heldout")
+        moved = {
+            (p, k): e for k in ("transfer", "solver_sensitivity") for p, e in _latest_by_panel(d, k).items()
+        }
+        for panel, kind in sorted(k for k in moved if k[0] in held):
+            a, b = held[panel], moved[(panel, kind)]
             if a.panel_hash != b.panel_hash:
-                parts.append(note(f"{label} {panel}: held-out and transfer used different panel hashes"))
+                parts.append(note(f"{label} {panel}: held-out and {kind} used different panel hashes"))
                 continue
             parts.append(
-                f"<h3>{esc(label)}: panel {esc(panel)}, {esc(b.simulator)} vs {esc(a.simulator)}</h3>"
+                f"<h3>{esc(label)}: panel {esc(panel)}, {esc(kind)}: "
+                f"{esc(b.simulator)} vs {esc(a.simulator)}</h3>"
             )
-            parts.append(image(evidence.gap_figure(a, b), f"{panel} transfer gap"))
+            parts.append(image(evidence.gap_figure(a, b), f"{panel} {kind} gap"))
             rows = [
                 [
                     cell,
@@ -148,8 +152,8 @@ def transfer(runs: Runs) -> Section:
                 table(["cell", "metric", "held-out", "transfer", "gap", "interval", "verdict"], rows)
             )
     if not parts:
-        parts = [note("no transfer evaluation matching a held-out one (locoaudit eval --transfer)")]
-    return _make("transfer", "Transfer gap per cell", parts)
+        parts = [note("no transfer or solver-sensitivity evaluation matching a held-out one")]
+    return _make("transfer", "Transfer / solver-sensitivity gap per cell", parts)
 
 
 def gate(runs: Runs) -> Section:
