@@ -53,3 +53,20 @@ def test_console_script_help_and_bad_num_envs():
 def test_list_shipped(capsys):
     assert main(["manifest", "list"]) == 0
     assert "go1_rough" in capsys.readouterr().out
+
+
+def test_registrars_assemble_every_verb_with_shared_options():
+    import argparse
+
+    from locoaudit.cli import build_parser
+
+    verbs = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert list(verbs.choices) == [
+        *("manifest", "train", "eval", "replay", "bench", "runs", "promote", "demo", "audit", "export"),
+        *("import", "reproduce", "lab", "report"),
+    ]
+    threads = {
+        name: next(a for a in verbs.choices[name]._actions if a.dest == "threads")
+        for name in ("train", "eval", "audit")
+    }
+    assert len({(a.help, a.default, a.type) for a in threads.values()}) == 1

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from locoaudit import argtypes
 from locoaudit.manifest import Manifest, load_manifest
+from locoaudit.options import Common
 
 PANEL = "disturbance"
 
@@ -137,9 +138,11 @@ def _audit(run_dir: Path, envs: int, steps: int, quick: bool) -> tuple[list, str
     return findings, format_findings(findings, f"audit of run {header['run_id']}")
 
 
-def add_commands(verbs: argparse._SubParsersAction) -> None:
+def register(verbs: argparse._SubParsersAction, common: Common) -> None:
+    """Add `demo` to the top-level subcommands."""
     demo = verbs.add_parser(
         "demo",
+        parents=[common.seed(1, "seed (default 1)")],
         help="train, evaluate on held-out panels, record in the ledger and gate: the whole loop",
         description="Train the built-in quadruped for a few minutes on the CPU, evaluate it on the held-out "
         "disturbance panel and in a second simulator, audit it, write its run record into the ledger and "
@@ -154,7 +157,6 @@ def add_commands(verbs: argparse._SubParsersAction) -> None:
         "--episodes", type=argtypes.positive_int, default=32, help="evaluation episodes per cell (default 32)"
     )
     demo.add_argument("--num-envs", type=argtypes.num_envs, default=None, help="parallel envs (default 1024)")
-    demo.add_argument("--seed", type=argtypes.seed, default=1, help="seed (default 1)")
     demo.add_argument(
         "--out",
         type=argtypes.out_dir,

@@ -6,8 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
-from locoaudit import argtypes
 from locoaudit.argtypes import positive_float, positive_int
+from locoaudit.options import Common
 
 DESCRIPTION = """\
 Audit a training run (RUN_DIR: metrics.jsonl, the latest checkpoint and short diagnostic rollouts of
@@ -80,17 +80,21 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     return 1 if at_least(findings, "warning") else 0
 
 
-def add_commands(verbs: argparse._SubParsersAction) -> None:
+def register(verbs: argparse._SubParsersAction, common: Common) -> None:
     """Add `audit` to the top-level subcommands."""
     audit = verbs.add_parser(
         "audit",
+        parents=[
+            common.json("print the audit (as in audit.json) as JSON"),
+            common.seed(0, "rollout seed (default 0)"),
+            common.threads,
+        ],
         help="audit a run or a manifest: reward, termination, reset, observation and gait findings",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     audit.add_argument("run_dir", nargs="?", metavar="RUN_DIR", help="run directory to audit")
     audit.add_argument("--manifest", help="pre-flight: a manifest name or .toml path to audit (no policy)")
-    audit.add_argument("--json", action="store_true", help="print the audit (as in audit.json) as JSON")
     audit.add_argument(
         "--envs", type=positive_int, default=64, help="envs per diagnostic rollout (default 64)"
     )
@@ -105,9 +109,5 @@ def add_commands(verbs: argparse._SubParsersAction) -> None:
         type=positive_float,
         default=None,
         help="seconds of reference rollouts (default: one episode, at most 30 s)",
-    )
-    audit.add_argument("--seed", type=argtypes.seed, default=0, help="rollout seed (default 0)")
-    audit.add_argument(
-        "--threads", type=argtypes.threads, default=None, help="physics threads (default: the manifest's)"
     )
     audit.set_defaults(func=_cmd_audit)

@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import resource
 import statistics
+import sys
 import time
 from dataclasses import asdict, dataclass
 
@@ -129,7 +130,19 @@ def measure_isolated(manifest_name: str, num_envs: int, seconds: float, threads:
         return pool.apply(measure, (manifest_name, num_envs, seconds, threads))
 
 
+def sweep(manifests: list[str], num_envs: list[int], seconds: float, threads: int | None) -> list[dict]:
+    """Every manifest x batch size, each isolated; progress and rows go to stderr as they finish."""
+    results = []
+    for manifest in manifests:
+        for n in num_envs:
+            print(f"measuring {manifest} N={n} for {seconds:g} s ...", file=sys.stderr, flush=True)
+            results.append(measure_isolated(manifest, n, seconds, threads))
+            print(format_row(results[-1]), file=sys.stderr, flush=True)
+    return results
+
+
 def format_row(r: dict) -> str:
+    """One result as an aligned text line."""
     return (
         f"{r['manifest']:<16} N={r['num_envs']:<5} threads={r['threads']} "
         f"env {r['env_steps_per_s']:>9.0f} steps/s | physics {r['physics_env_steps_per_s']:>9.0f} | "

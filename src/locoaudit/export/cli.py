@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from locoaudit.errors import LocoauditError
+from locoaudit.options import Common
 
 
 def load_manifest_or_run(name: str):
@@ -58,8 +59,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_commands(verbs: argparse._SubParsersAction) -> None:
-    """Register `locoaudit export`."""
+def register(verbs: argparse._SubParsersAction, common: Common) -> None:
+    """Add `export` to the top-level subcommands."""
     ex = verbs.add_parser(
         "export",
         help="export a run's policy as ONNX with its deployment contract, or check a file",

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from locoaudit.argtypes import positive_int
+from locoaudit.options import Common
 from locoaudit.traces.variants import PARAMS
 
 
@@ -64,7 +65,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_commands(verbs: argparse._SubParsersAction) -> None:
+def register(verbs: argparse._SubParsersAction, common: Common) -> None:
     """Add `import` and `reproduce` to the top-level subcommands."""
     imp = verbs.add_parser(
         "import",
@@ -82,6 +83,11 @@ def add_commands(verbs: argparse._SubParsersAction) -> None:
 
     rep = verbs.add_parser(
         "reproduce",
+        parents=[
+            common.seed(0, "seed of the variant draw (default 0)"),
+            common.threads,
+            common.json("print the report as JSON"),
+        ],
         help="replay a hardware trace under N model variants and rank them by distance to the log",
         description="Start N envs from the logged initial state, each with model parameters drawn from "
         "the manifest's randomisation ranges (or --range / --grid), replay the logged joint targets "
@@ -97,7 +103,6 @@ def add_commands(verbs: argparse._SubParsersAction) -> None:
         "--grid", action="append", metavar="NAME=V1,V2|LO:HI:N", help=f"grid a parameter ({names})"
     )
     rep.add_argument("--range", action="append", metavar="NAME=LO:HI", help="uniform prior for a parameter")
-    rep.add_argument("--seed", type=int, default=0, help="seed of the variant draw (default 0)")
     rep.add_argument(
         "--time-tolerance", type=float, default=0.5, help="failure-time tolerance [s] (default 0.5)"
     )
@@ -107,8 +112,6 @@ def add_commands(verbs: argparse._SubParsersAction) -> None:
         default=1.0,
         help="time constant [s] of the weights of later steps in the distance (0: all alike; default 1)",
     )
-    rep.add_argument("--threads", type=int, default=None, help="physics threads (default: the manifest's)")
     rep.add_argument("-o", "--out", help="output folder (default TRACE-reproduce, never overwritten)")
     rep.add_argument("--cell-into", metavar="PANEL.toml", help="append the best match as a panel cell")
-    rep.add_argument("--json", action="store_true", help="print the report as JSON")
     rep.set_defaults(func=_cmd_reproduce)

@@ -10,6 +10,7 @@ from typing import Any
 from locoaudit import argtypes
 from locoaudit.argtypes import positive_int
 from locoaudit.errors import LocoauditError
+from locoaudit.options import Common
 
 
 def _say(text: str) -> None:
@@ -126,7 +127,7 @@ def _num(x: float | None) -> str:
     return "n/a" if x is None else f"{x:+.3g}"
 
 
-def add_commands(verbs: argparse._SubParsersAction) -> None:
+def register(verbs: argparse._SubParsersAction, common: Common) -> None:
     lab = verbs.add_parser("lab", help="controlled experiments over several runs (parallelism)")
     sub = lab.add_subparsers(dest="action", required=True, metavar="LAB")
     p = sub.add_parser(

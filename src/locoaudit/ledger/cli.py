@@ -14,6 +14,7 @@ from locoaudit.ledger.gap import sim_to_sim_gaps
 from locoaudit.ledger.record import build_record, record_json
 from locoaudit.ledger.report import format_compare, format_decision, format_list, format_record
 from locoaudit.ledger.store import Ledger, open_ledger
+from locoaudit.options import Common
 
 
 @contextmanager
@@ -87,30 +88,36 @@ def _ledger_options() -> argparse.ArgumentParser:
     return common
 
 
-def add_commands(verbs: argparse._SubParsersAction) -> None:
+def register(verbs: argparse._SubParsersAction, common: Common) -> None:
     """Add `runs` (add, list, show, compare) and `promote` to the top-level subcommands."""
-    common = _ledger_options()
+    ledger = _ledger_options()
     runs = verbs.add_parser("runs", help="run records in the ledger: add, list, show, compare")
     rsub = runs.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = rsub.add_parser(
         "add",
-        parents=[common],
+        parents=[ledger],
         help="(re)build a run's record from its directory and upsert it with its evaluations",
         description="Read run.json, manifest.json, metrics.jsonl and evaluations/ of a run directory, write "
         "its record.json and upsert the record and evaluations into the ledger.",
     )
     add.add_argument("run_dir", metavar="RUN_DIR")
     add.set_defaults(func=_cmd_add)
-    lst = rsub.add_parser("list", parents=[common], help="table of the runs in the ledger")
-    lst.add_argument("--json", action="store_true", help="print the run records as JSON")
+    lst = rsub.add_parser(
+        "list",
+        parents=[ledger, common.json("print the run records as JSON")],
+        help="table of the runs in the ledger",
+    )
     lst.set_defaults(func=_cmd_list)
-    show = rsub.add_parser("show", parents=[common], help="a run's record: scale figures beside evidence")
+    show = rsub.add_parser(
+        "show",
+        parents=[ledger, common.json("print record.json")],
+        help="a run's record: scale figures beside evidence",
+    )
     show.add_argument("run", metavar="RUN", help="run id in the ledger, or a run directory (added first)")
-    show.add_argument("--json", action="store_true", help="print record.json")
     show.set_defaults(func=_cmd_show)
     cmp = rsub.add_parser(
         "compare",
-        parents=[common],
+        parents=[ledger],
         help="per-cell deltas B - A on one panel (same panel hash required) and manifest differences",
         description="Deltas B - A with the conservative interval [loB - hiA, hiB - loA]; better/worse only "
         "when it excludes 0, by each metric's direction (higher/lower for metrics without one). A cell with "
@@ -121,13 +128,13 @@ def add_commands(verbs: argparse._SubParsersAction) -> None:
     cmp.add_argument("b", metavar="B", help="run id or run directory")
     cmp.add_argument("--panel", required=True, help="panel name, e.g. disturbance")
     cmp.set_defaults(func=_cmd_compare)
-    _add_promote(verbs, common)
+    _add_promote(verbs, ledger)
 
 
-def _add_promote(verbs: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def _add_promote(verbs: argparse._SubParsersAction, ledger: argparse.ArgumentParser) -> None:
     promote = verbs.add_parser(
         "promote",
-        parents=[common],
+        parents=[ledger],
         help="promote a run to champion of its task if the gate passes (exit 0), else refuse (exit 1)",
         description="Compare the run with its task's champion on each named panel: held-out fall_rate and "
         "lin_vel_error must be none worse and one better beyond their intervals, per panel, and so must "

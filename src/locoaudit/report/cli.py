@@ -7,6 +7,7 @@ from pathlib import Path
 
 from locoaudit import argtypes
 from locoaudit.argtypes import non_negative_int
+from locoaudit.options import Common
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -24,7 +25,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_commands(verbs: argparse._SubParsersAction) -> None:
+def register(verbs: argparse._SubParsersAction, common: Common) -> None:
     rep = verbs.add_parser(
         "report",
         help="one self-contained HTML report of a run or a lab (plots, evidence, failure filmstrips)",

@@ -1,0 +1,76 @@
+"""`locoaudit train`: start or resume a PPO run."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from locoaudit import argtypes
+from locoaudit.argtypes import positive_int
+from locoaudit.errors import LocoauditError
+from locoaudit.options import Common
+
+DESCRIPTION = (
+    "Train with rsl-rl-lib's PPO. Each run gets a new directory under --out holding the "
+    "frozen manifest, provenance (run.json), per-iteration metrics (metrics.jsonl, TensorBoard) and "
+    "checkpoints. Ctrl-C saves a checkpoint and exits; --resume continues a run where it stopped."
+)
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from locoaudit.task.checks import load_checked
+    from locoaudit.train import session
+
+    manifest = load_checked(args.manifest, args.num_envs) if args.manifest else None
+    if args.resume:
+        trainer = session.resume(Path(args.resume), manifest, args.force, args.device)
+        print(f"resuming {trainer.run_dir} at iteration {trainer.counters.iteration}", file=sys.stderr)
+    else:
+        if manifest is None:
+            raise LocoauditError("train: give a manifest (e.g. quadruped_flat) or --resume RUN_DIR")
+        trainer = session.start(
+            manifest, args.num_envs, args.seed, Path(args.out), args.device or "cpu", args.threads
+        )
+        print(f"run {trainer.run_dir}", file=sys.stderr)
+    result = session.run(trainer, args.iterations, quiet=args.quiet, minutes=args.minutes)
+    state = "stopped early" if result["stopped_early"] else "finished"
+    print(f"{state} at iteration {result['iteration']}; checkpoint {result['checkpoint']}")
+    print(f"metrics: {trainer.run_dir / session.METRICS}")
+    print(f"next: locoaudit train --resume {trainer.run_dir} --iterations N")
+    return 0
+
+
+def register(verbs: argparse._SubParsersAction, common: Common) -> None:
+    """Add `train` to the top-level subcommands."""
+    train = verbs.add_parser(
+        "train",
+        parents=[common.seed(1, "seed for the env and the policy (default 1)"), common.threads],
+        help="train a policy with PPO (rsl-rl-lib) on the batched environment",
+        description=DESCRIPTION,
+    )
+    train.add_argument("manifest", nargs="?", help="manifest name or .toml path (optional with --resume)")
+    train.add_argument(
+        "--num-envs", type=argtypes.num_envs, default=1024, help="parallel environments (default 1024)"
+    )
+    train.add_argument(
+        "--iterations", type=positive_int, default=300, help="PPO iterations to run (default 300)"
+    )
+    train.add_argument(
+        "--minutes",
+        type=argtypes.positive_float,
+        default=None,
+        help="also stop after this much training time",
+    )
+    train.add_argument(
+        "--out", type=argtypes.out_dir, default="runs", help="folder for run directories (default runs/)"
+    )
+    train.add_argument(
+        "--device", type=argtypes.device, default=None, help="policy device: cpu (default) or cuda"
+    )
+    train.add_argument("--resume", metavar="RUN_DIR", help="continue this run from its latest checkpoint")
+    train.add_argument(
+        "--force", action="store_true", help="resume even if the manifest or code changed (recorded)"
+    )
+    train.add_argument("--quiet", action="store_true", help="no progress line")
+    train.set_defaults(func=_cmd_train)
