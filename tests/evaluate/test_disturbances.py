@@ -35,7 +35,7 @@ def test_friction_and_motor_strength(env):
     np.testing.assert_allclose(env.backend.param("geom_friction")[0, env.built.foot_geoms, 0], 0.3)
     np.testing.assert_allclose(env.backend.param("actuator_gainprm")[0, :, 0], 0.7 * kp)
     np.testing.assert_allclose(env.backend.param("actuator_biasprm")[0, :, 1], -0.7 * kp)
-    assert env.friction[0] == 0.3
+    assert env.state.friction[0] == 0.3
 
 
 def test_delay_shifts_the_applied_action_by_k_substeps(env):

@@ -44,7 +44,7 @@ def test_different_seed_differs(manifest):
 def test_start_phases_are_spread_so_resets_do_not_synchronise(manifest):
     env = LocoEnv(manifest, 256, seed=0, threads=1)
     assert env.phase_entropy() > 0.9
-    assert len(np.unique(env.episode_step)) > 100
+    assert len(np.unique(env.state.episode_step)) > 100
     synced = LocoEnv(
         dataclasses.replace(
             manifest, episode=dataclasses.replace(manifest.episode, randomize_start_phase=False)
@@ -58,20 +58,20 @@ def test_start_phases_are_spread_so_resets_do_not_synchronise(manifest):
 
 def test_time_out_is_not_a_failure(manifest):
     env = LocoEnv(manifest, 4, seed=0, threads=1)
-    env.episode_step[:] = 0
-    env.episode_step[2] = env.max_episode_steps - 1
+    env.state.episode_step[:] = 0
+    env.state.episode_step[2] = env.max_episode_steps - 1
     result = env.step(np.zeros((4, env.num_actions)))
     assert result.time_out.tolist() == [False, False, True, False]
     assert not result.terminated[2]
     assert result.ended.env_ids.tolist() == [2]
     assert result.ended.reason.tolist() == [TIME_OUT]
     assert result.ended.length[0] == 1  # the book counts steps since construction-time reset
-    assert env.episode_step[2] == 0
+    assert env.state.episode_step[2] == 0
 
 
 def test_non_finite_state_resets_that_env_and_never_crashes_the_batch(manifest):
     env = LocoEnv(manifest, 4, seed=0, threads=2)
-    env.episode_step[:] = 0
+    env.state.episode_step[:] = 0
     before = env.backend.qpos.copy()
     env.backend.qpos[1, 3] = np.nan
     result = env.step(np.zeros((4, env.num_actions)))
@@ -92,7 +92,7 @@ def test_standing_robot_is_stable_and_touches_ground_with_feet(manifest):
         ),
     )
     env = LocoEnv(m, 8, seed=0, threads=1)
-    env.episode_step[:] = 0
+    env.state.episode_step[:] = 0
     for _ in range(50):
         result = env.step(np.zeros((8, env.num_actions)))
     assert not result.terminated.any()
@@ -105,7 +105,7 @@ def test_standing_robot_is_stable_and_touches_ground_with_feet(manifest):
 def test_randomized_parameters_reach_the_physics(manifest):
     env = LocoEnv(manifest, 32, seed=0, threads=1)
     friction = env.backend.param("geom_friction")[:, env.built.foot_geoms, 0]
-    np.testing.assert_array_equal(friction, np.repeat(env.friction[:, None], 4, axis=1))
+    np.testing.assert_array_equal(friction, np.repeat(env.state.friction[:, None], 4, axis=1))
     lo, hi = manifest.randomization.friction
     assert friction.min() >= lo and friction.max() <= hi and friction.std() > 0
     mass = env.backend.param("body_mass")[:, env.built.base_body]
@@ -138,7 +138,7 @@ def test_observation_layout(manifest):
     obs = env.observe()
     assert obs["actor"].shape == (2, 45) and obs["actor"].dtype == np.float32
     np.testing.assert_allclose(
-        obs["critic"][:, layout["critic"]["friction"]].ravel(), env.friction, rtol=1e-6
+        obs["critic"][:, layout["critic"]["friction"]].ravel(), env.state.friction, rtol=1e-6
     )
 
 
@@ -150,18 +150,16 @@ def test_num_envs_must_be_positive(manifest):
 def test_an_env_computes_the_same_bits_alone_as_in_a_batch(manifest):
     """Replays run one env alone: its physics and every reward term must not depend on the batch size."""
     from locoaudit.sim.mujoco_cpu import PARAM_FIELDS
-    from locoaudit.task.env import STATE_BUFFERS
 
     big = LocoEnv(manifest, 8, seed=0, threads=2)
     one = LocoEnv(manifest, 1, seed=5, threads=1)
     one.backend.set_state(np.array([0]), big.backend.get_state(np.array([3])))
     one.backend.set_params(np.array([0]), {k: big.backend.param(k)[3:4] for k in PARAM_FIELDS})
-    for key in STATE_BUFFERS:
-        getattr(one, key)[0] = getattr(big, key)[3]
+    one.state.load(big.state.rows(np.array([3])), np.array([0]))
     rng = np.random.default_rng(0)
     for _ in range(20):
         actions = rng.uniform(-1, 1, (8, big.num_actions))
-        one.command[0] = big.command[3]
+        one.state.command[0] = big.state.command[3]
         rb, ro = big.step(actions), one.step(actions[3:4])
         if rb.terminated[3] or rb.time_out[3]:
             break

@@ -21,10 +21,10 @@ def test_leaked_friction_is_exact_in_the_actor_and_once_in_the_critic(write_toml
     assert list(critic_terms(obs)).count("friction") == 1
     assert set(layout["actor"]) <= set(layout["critic"])
     np.testing.assert_array_equal(
-        out["actor"][:, layout["actor"]["friction"]][:, 0], env.friction.astype(np.float32)
+        out["actor"][:, layout["actor"]["friction"]][:, 0], env.state.friction.astype(np.float32)
     )
     np.testing.assert_array_equal(
-        out["critic"][:, layout["critic"]["friction"]][:, 0], env.friction.astype(np.float32)
+        out["critic"][:, layout["critic"]["friction"]][:, 0], env.state.friction.astype(np.float32)
     )
     bad = write_toml(
         '[observations]\nactor_privileged = ["terrain_kind"]\n[rewards.terms.termination]\nweight = -1.0\n'

@@ -20,8 +20,8 @@ def test_vecenv_contract():
     obs = env.get_observations()
     assert isinstance(obs, TensorDict) and set(obs.keys()) == {"actor", "critic"}
     assert obs["actor"].shape == (8, 45) and obs["actor"].dtype == torch.float32
-    env.env.episode_step[:] = 0
-    env.env.episode_step[5] = env.max_episode_length - 1
+    env.env.state.episode_step[:] = 0
+    env.env.state.episode_step[5] = env.max_episode_length - 1
     obs, rew, dones, extras = env.step(torch.zeros(8, env.num_actions))
     assert rew.shape == (8,) and dones.dtype == torch.bool
     assert extras["time_outs"].tolist() == [False] * 5 + [True] + [False] * 2
@@ -34,7 +34,7 @@ def test_vecenv_contract():
 def test_episode_length_buf_round_trip():
     env = make(4)
     env.episode_length_buf = torch.tensor([1, 2, 3, 4])
-    np.testing.assert_array_equal(env.env.episode_step, [1, 2, 3, 4])
+    np.testing.assert_array_equal(env.env.state.episode_step, [1, 2, 3, 4])
 
 
 def test_rsl_rl_ppo_collects_and_updates_on_it():

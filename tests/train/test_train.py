@@ -123,8 +123,8 @@ def test_time_out_bootstrapping_changes_returns_as_computed_by_hand(tiny_manifes
     )
     trainer = session.start(manifest, 4, 0, tmp_path, "cpu", threads=1)
     env, alg = trainer.env, trainer.alg
-    env.env.episode_step[:] = 0
-    env.env.episode_step[1] = env.max_episode_length - 2  # env 1 times out on the 2nd step
+    env.env.state.episode_step[:] = 0
+    env.env.state.episode_step[1] = env.max_episode_length - 2  # env 1 times out on the 2nd step
     obs = env.get_observations()
     raw_rewards, time_outs = [], []
     with torch.inference_mode():

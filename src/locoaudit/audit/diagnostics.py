@@ -54,16 +54,6 @@ class Rollout:
         return (self.terminated | self.time_out).sum(axis=1)
 
 
-class _RecordingEnv(LocoEnv):
-    """A LocoEnv that keeps each step's view: the state the step ended in, before resets."""
-
-    last_view: StepView | None = None
-
-    def _rewards(self, view: StepView, failed: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        self.last_view = view
-        return super()._rewards(view, failed)
-
-
 def forward_commands(manifest: Manifest, speed: tuple[float, float] = FORWARD) -> Manifest:
     """The manifest with forward-only commands in `speed` [m/s]: no lateral, yaw or standing commands."""
     commands = dataclasses.replace(
@@ -102,26 +92,26 @@ def rollout(
     threads: int | None = None,
 ) -> Rollout:
     """Run and record `steps` policy steps of `num_envs` envs (zero / random actions without a policy)."""
-    env = _RecordingEnv(manifest, num_envs, seed=seed, threads=threads)
+    env = LocoEnv(manifest, num_envs, seed=seed, threads=threads)
     act = policy or zero_and_random(num_envs, env.num_actions, np.random.default_rng([seed, 1]))
-    rec: dict[str, list] = {k: [] for k in ("age", "obs", "critic", "view", "result", "entropy")}
+    rec: dict[str, list] = {k: [] for k in ("age", "obs", "critic", "result", "entropy")}
     obs = env.observe()
     for _ in range(steps):
-        rec["age"].append(env.book.length.copy())
+        rec["age"].append(env.rewards.book.length.copy())
         rec["obs"].append(obs["actor"])
         rec["critic"].append(obs["critic"])
         result = env.step(act(obs))
-        rec["view"].append(env.last_view)
         rec["result"].append(result)
         rec["entropy"].append(env.phase_entropy())
         obs = result.obs
     return _assemble(env, rec)
 
 
-def _assemble(env: _RecordingEnv, rec: dict[str, list]) -> Rollout:
+def _assemble(env: LocoEnv, rec: dict[str, list]) -> Rollout:
     """Stack the per-step records of a rollout into a Rollout."""
     layout, grid, n = env.obs_layout(), env.built.grid, env.num_envs
-    views, results = rec["view"], rec["result"]
+    results = rec["result"]
+    views = [r.view for r in results]
     critic = np.stack(rec["critic"])
     tiles = None if grid is None else np.stack([grid.tile_of(v.qpos[:, 0], v.qpos[:, 1])[1] for v in views])
     return Rollout(

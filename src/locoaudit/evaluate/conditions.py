@@ -144,11 +144,11 @@ def cell_params(env, cell: Cell, ids: np.ndarray) -> None:
     }
     if cell.friction > 0:
         params["geom_friction"][:, built.foot_geoms, 0] = cell.friction
-        env.friction[ids] = cell.friction
+        env.state.friction[ids] = cell.friction
     params["body_mass"][:, built.base_body] += cell.payload.mass
     params["body_ipos"][:, built.base_body] += np.asarray(cell.payload.offset)
     params["actuator_gainprm"][:, :, 0] *= cell.motor_strength
     params["actuator_biasprm"][:, :, 1:3] *= cell.motor_strength
     b.set_params(ids, params)
     if cell.actuator_delay >= 0:
-        env.delay[ids] = min(cell.actuator_delay, env.manifest.sim.decimation)
+        env.state.delay[ids] = min(cell.actuator_delay, env.manifest.sim.decimation)

@@ -17,7 +17,7 @@ from locoaudit.evaluate.panel import Panel
 from locoaudit.evaluate.rollout import Policy
 from locoaudit.manifest import Manifest
 from locoaudit.sim.mujoco_cpu import PARAM_FIELDS
-from locoaudit.task.env import STATE_BUFFERS, LocoEnv
+from locoaudit.task.env import LocoEnv
 
 MakeEnv = Callable[[Manifest, int, int], LocoEnv]
 
@@ -41,7 +41,7 @@ def _start_state(env: LocoEnv) -> dict:
     return {
         "physics": env.backend.get_state(ids),
         "params": {k: env.backend.param(k).copy() for k in PARAM_FIELDS},
-        "buffers": {k: getattr(env, k).copy() for k in STATE_BUFFERS},
+        "buffers": env.state.arrays(),
     }
 
 
@@ -96,7 +96,7 @@ def run_batch(
         actions = policy({**obs, "actor": actor})
         rec["obs"].append(actor)
         rec["actions"].append(actions.astype(np.float32))
-        rec["commands"].append(env.command.copy())
+        rec["commands"].append(env.state.command.copy())
         pushing = np.flatnonzero(alive & (log.push_step == t))
         if len(pushing):
             env.push(pushing, log.push_dv[pushing])

@@ -1,9 +1,9 @@
 """The batched velocity-tracking environment (numpy core; `vecenv.py` adapts it to rsl-rl).
 
-One `step` applies actions to all N envs, advances the physics by `decimation` substeps,
-computes terminations (named reasons, time-outs apart), reward terms, episode bookkeeping,
-resets the envs that finished, resamples commands, applies pushes and returns observations.
-Randomness comes from one `numpy.random.Generator` seeded by the caller.
+State: the physics lives in the backend, the per-env task buffers in one TaskState (`env.state`),
+the running episode sums in the RewardManager (`env.rewards`). `step` (see its docstring for the
+order) returns a StepResult that carries the step's StepView. Randomness comes from one
+`numpy.random.Generator` seeded by the caller.
 """
 
 from __future__ import annotations
@@ -21,31 +21,17 @@ from locoaudit.sim.mujoco_cpu import PARAM_FIELDS, MujocoCpuBackend
 from locoaudit.task import commands as cmds
 from locoaudit.task import observations as obs_mod
 from locoaudit.task import randomization as rnd
-from locoaudit.task.episodes import EndedEpisodes, EpisodeBook, phase_entropy
+from locoaudit.task.episodes import EndedEpisodes, phase_entropy
 from locoaudit.task.kinematics import rotate_inverse, yaw_of
-from locoaudit.terms.rewards import REWARDS
+from locoaudit.task.managers import RewardManager, TerminationManager
+from locoaudit.task.state import TaskState
 from locoaudit.terms.rowops import row_norm
-from locoaudit.terms.terminations import NON_FINITE, TERMINATIONS, TIME_OUT
+from locoaudit.terms.terminations import TIME_OUT
 from locoaudit.terms.view import StepView
 from locoaudit.terrain import Curriculum
 
 GRAVITY_DIR = np.array([0.0, 0.0, -1.0])
 SPAWN_CLEARANCE = 0.02  # lowest foot above the ground at reset [m]
-STATE_BUFFERS = (  # per-env task state besides physics: checkpoints and traces carry these
-    "action",
-    "last_action",
-    "target",
-    "command",
-    "command_timer",
-    "episode_step",
-    "air_time",
-    "start_xy",
-    "friction",
-    "delay",
-    "push_timer",
-    "last_joint_vel",
-    "gait_phase",
-)
 
 
 # Builds another physics engine for a compiled model: (built model, num_envs) -> Backend.
@@ -61,6 +47,7 @@ class StepResult:
     contributions: dict[str, np.ndarray]  # term -> (N,) weighted contribution to this step's reward
     tracking_error: np.ndarray  # (N, 2): |cmd_xy - v_xy| [m/s] and |cmd_yaw - w_z| [rad/s] in this step
     ended: EndedEpisodes  # episodes that ended in this step (possibly none)
+    view: StepView  # the state the step ended in, before resets, as the terms saw it
 
 
 class LocoEnv:
@@ -91,14 +78,10 @@ class LocoEnv:
         self._scan = obs_mod.scan_points(manifest.observations)
         self._nominal = rnd.nominal_params(self.built)
         self.curriculum = self._make_curriculum()
-        self._reward_terms = [
-            (k, REWARDS[k], t.weight, dict(t.params)) for k, t in manifest.rewards.terms.items()
-        ]
-        self._term_terms = [
-            (k, TERMINATIONS[k], dict(t.params)) for k, t in manifest.terminations.terms.items()
-        ]
-        self.book = EpisodeBook(num_envs, tuple(k for k, *_ in self._reward_terms))
-        self._allocate()
+        self.rewards = RewardManager(manifest.rewards, self.dt, num_envs)
+        self.terminations = TerminationManager(manifest.terminations.terms)
+        self.state = TaskState.zeros(num_envs, self.default_joint_pos, len(self.built.foot_geoms))
+        self.nonfinite_resets = 0  # envs reset because their physics state blew up, since construction
         self.reset_all()
 
     # ----------------------------------------------------------------- setup
@@ -108,96 +91,102 @@ class LocoEnv:
             return None
         return Curriculum(self.built.grid, self.num_envs, t.max_init_level if t.curriculum else 0, self.rng)
 
-    def _allocate(self) -> None:
-        n, j, f = self.num_envs, self.num_actions, len(self.built.foot_geoms)
-        self.action = np.zeros((n, j))
-        self.last_action = np.zeros((n, j))
-        self.target = np.broadcast_to(self.default_joint_pos, (n, j)).copy()
-        self.command = np.zeros((n, 3))
-        self.command_timer = np.zeros(n, dtype=np.int64)
-        self.episode_step = np.zeros(n, dtype=np.int64)
-        self.air_time = np.zeros((n, f))
-        self.last_joint_vel = np.zeros((n, j))
-        self.gait_phase = np.zeros(n)  # gait clock phase in [0, 1)
-        self.start_xy = np.zeros((n, 2))
-        self.friction = np.zeros(n)
-        self.delay = np.zeros(n, dtype=np.int64)
-        self.push_timer = np.zeros(n, dtype=np.int64)
-        self.nonfinite_resets = 0
-
     def reset_all(self) -> dict[str, np.ndarray]:
         """Reset every env; with randomize_start_phase, envs start at random points of their episode."""
         ids = np.arange(self.num_envs)
         self._reset(ids)
         if self.manifest.episode.randomize_start_phase:
-            self.episode_step[:] = self.rng.integers(0, self.max_episode_steps, size=self.num_envs)
+            self.state.episode_step[:] = self.rng.integers(0, self.max_episode_steps, size=self.num_envs)
         return self.observe()
 
     # ------------------------------------------------------------------ step
     def step(self, action: np.ndarray) -> StepResult:
-        """Advance all envs by one policy step with actions (N, J)."""
+        """Advance all envs by one policy step with actions (N, J). In this order:
+
+        1. Clip the actions; turn them into joint targets, held over the substeps after each env's delay.
+        2. Step the physics `decimation` substeps; envs whose state became non-finite are counted
+           (`nonfinite_resets`) and marked failed.
+        3. Advance the feet's air time and note touchdowns.
+        4. Build the StepView of the state the step ended in.
+        5. Terminations: named reasons (the first listed wins; non-finite overrides); time-outs apart.
+        6. Rewards: weighted terms (zero for failed envs), added to the episode sums; tracking errors.
+        7. Bookkeeping: last joint velocity and action, gait clock phase, episode step + 1.
+        8. Reset the envs whose episode ended (terrain curriculum first); their sums become `ended`.
+        9. Resample due commands, apply due pushes; observe (actor noise drawn here).
+        """
+        s = self.state
         clip = self.manifest.robot.action_clip
-        self.action = np.clip(np.asarray(action, dtype=np.float64), -clip, clip)
+        s.action = np.clip(np.asarray(action, dtype=np.float64), -clip, clip)
         failed = self._simulate()
-        view = self._view()
-        terminated, reasons = self._terminations(view, failed)
-        time_out = (self.episode_step + 1 >= self.max_episode_steps) & ~terminated
+        self.nonfinite_resets += int(failed.sum())
+        contact = self.backend.sensordata[:, self.built.sensor_feet] > 0
+        air_time, first_contact = self._advance_air_time(contact)
+        view = self._view(contact, air_time, first_contact)
+        terminated, reasons = self.terminations.compute(view, failed)
+        time_out = (s.episode_step + 1 >= self.max_episode_steps) & ~terminated
         view = view.with_terminated(terminated)
-        reward, contributions = self._rewards(view, failed)
+        reward, contributions = self.rewards.compute(view, failed)
         tracking = _tracking_error(view, failed)
-        self.book.add(reward, contributions)
-        self.last_joint_vel = view.joint_vel
-        self.gait_phase = (self.gait_phase + self.manifest.observations.gait_clock_hz * self.dt) % 1.0
-        self.episode_step += 1
-        self.last_action = self.action
+        s.last_joint_vel = view.joint_vel
+        s.gait_phase = (s.gait_phase + self.manifest.observations.gait_clock_hz * self.dt) % 1.0
+        s.episode_step += 1
+        s.last_action = s.action
         ended = self._finish_episodes(terminated | time_out, reasons, time_out)
         self._tick_commands_and_pushes()
-        return StepResult(self.observe(), reward, terminated, time_out, contributions, tracking, ended)
+        obs = self.observe()
+        return StepResult(obs, reward, terminated, time_out, contributions, tracking, ended, view)
 
     def _simulate(self) -> np.ndarray:
         """Apply joint targets with per-env delays over the substeps; returns the unstable mask."""
-        new_target = self.default_joint_pos + self.manifest.robot.action_scale * self.action
+        s = self.state
+        new_target = self.default_joint_pos + self.manifest.robot.action_scale * s.action
         dec = self.manifest.sim.decimation
-        delayed = (np.arange(dec)[None, :] < self.delay[:, None])[:, :, None]
+        delayed = (np.arange(dec)[None, :] < s.delay[:, None])[:, :, None]
         control = np.empty((self.num_envs, dec, self.built.model.nu))
-        control[:, :, self.built.actuators] = np.where(
-            delayed, self.target[:, None, :], new_target[:, None, :]
-        )
-        self.target = new_target
+        control[:, :, self.built.actuators] = np.where(delayed, s.target[:, None, :], new_target[:, None, :])
+        s.target = new_target
         return self.backend.step(control)
 
-    def _view(self) -> StepView:
-        b, built = self.backend, self.built
+    def _advance_air_time(self, contact: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Add dt to every foot's air time; returns (air time before touchdowns, touchdown mask).
+
+        A touchdown is contact after more than one step in the air; feet in contact restart at 0.
+        """
+        air = self.state.air_time
+        air += self.dt
+        first_contact = contact & (air > self.dt)
+        before = air.copy()
+        air[contact] = 0.0
+        return before, first_contact
+
+    def _view(self, contact: np.ndarray, air_time: np.ndarray, first_contact: np.ndarray) -> StepView:
+        """The read-only view the terms get of the state the physics ended in (no side effects)."""
+        b, built, s = self.backend, self.built, self.state
         qpos, qvel = b.qpos, b.qvel
         quat = qpos[:, 3:7]
         sensors = b.sensordata
         joint_vel = qvel[:, built.dof_joints]
-        contact = sensors[:, built.sensor_feet] > 0
-        self.air_time += self.dt
-        first_contact = contact & (self.air_time > self.dt)
-        air_time = self.air_time.copy()
-        self.air_time[contact] = 0.0
         return StepView(
             dt=self.dt,
-            command=self.command,
+            command=s.command,
             base_lin_vel=rotate_inverse(quat, qvel[:, :3]),
             base_ang_vel=qvel[:, 3:6].copy(),
             projected_gravity=rotate_inverse(quat, GRAVITY_DIR),
             base_height=qpos[:, 2] - self.ground_height(qpos[:, 0], qpos[:, 1]),
-            joint_pos=qpos[:, built.qpos_joints],
+            joint_angle=qpos[:, built.qpos_joints],
             joint_vel=joint_vel,
-            joint_acc=(joint_vel - self.last_joint_vel) / self.dt,
+            joint_acc=(joint_vel - s.last_joint_vel) / self.dt,
             joint_torque=b.actuator_force[:, built.actuators],
-            default_joint_pos=self.default_joint_pos,
-            action=self.action,
-            last_action=self.last_action,
+            default_joint_angle=self.default_joint_pos,
+            action=s.action,
+            last_action=s.last_action,
             foot_contact=contact,
             foot_air_time=air_time,
             first_contact=first_contact,
             undesired_contact=sensors[:, built.sensor_undesired] > 0,
             termination_contact=sensors[:, built.sensor_termination] > 0,
             qpos=qpos.copy(),
-            gait_phase=self.gait_phase.copy(),
+            gait_phase=s.gait_phase.copy(),
             terminated=np.zeros(self.num_envs, dtype=bool),
         )
 
@@ -206,39 +195,15 @@ class LocoEnv:
         grid = self.built.grid
         return np.zeros(np.broadcast(x, y).shape) if grid is None else grid.height_at(x, y)
 
-    def _terminations(self, view: StepView, failed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Failure mask and per-env reason ('' where none); the first listed term that fires wins."""
-        reasons = np.full(self.num_envs, "", dtype=object)
-        with np.errstate(invalid="ignore"):
-            for name, fn, params in reversed(self._term_terms):
-                reasons[fn(view, **params) & ~failed] = name
-        reasons[failed] = NON_FINITE
-        self.nonfinite_resets += int(failed.sum())
-        return reasons != "", reasons
-
-    def _rewards(self, view: StepView, failed: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        scale = self.dt if self.manifest.rewards.scale_by_dt else 1.0
-        contributions = {}
-        with np.errstate(invalid="ignore", over="ignore"):
-            for name, fn, weight, params in self._reward_terms:
-                value = weight * scale * fn(view, **params)
-                contributions[name] = np.where(failed, 0.0, value)
-        reward = np.zeros(self.num_envs)
-        for value in contributions.values():  # a fixed order per env: identical in a batch of 1 or N (replay)
-            reward += value
-        if self.manifest.rewards.only_positive:
-            reward = np.clip(reward, 0.0, None)
-        return reward, contributions
-
     def _finish_episodes(self, done: np.ndarray, reasons: np.ndarray, time_out: np.ndarray) -> EndedEpisodes:
         ids = np.flatnonzero(done)
         reasons = reasons.copy()
         reasons[time_out] = TIME_OUT
         xy = np.nan_to_num(self.backend.qpos[ids, :2])
-        ended = self.book.flush(ids, reasons[ids].astype(str), xy)
+        ended = self.rewards.reset(ids, reasons[ids].astype(str), xy)
         if self.curriculum is not None and len(ids) and self.manifest.terrain.curriculum:
-            walked = np.linalg.norm(xy - self.start_xy[ids], axis=1)
-            commanded = np.linalg.norm(self.command[ids, :2], axis=1) * ended.length * self.dt
+            walked = np.linalg.norm(xy - self.state.start_xy[ids], axis=1)
+            commanded = np.linalg.norm(self.state.command[ids, :2], axis=1) * ended.length * self.dt
             self.curriculum.update(ids, walked, commanded)
         self._reset(ids)
         return ended
@@ -247,27 +212,27 @@ class LocoEnv:
     def _reset(self, ids: np.ndarray) -> None:
         if len(ids) == 0:
             return
-        m, rng = self.manifest, self.rng
+        m, rng, s = self.manifest, self.rng, self.state
         origins = self.curriculum.origins(ids) if self.curriculum is not None else np.zeros((len(ids), 3))
         qpos, qvel = rnd.sample_reset_state(m, self.built, origins, rng)
         self.backend.reset(ids, qpos, qvel)
         self._lift_feet_to_ground(ids, origins[:, 2])
         params, friction = rnd.sample_params(m.randomization, self.built, self._nominal, len(ids), rng)
         self.backend.set_params(ids, params)
-        self.friction[ids] = friction
-        self.delay[ids] = rnd.sample_delays(m.randomization, len(ids), m.sim.decimation, rng)
-        self.command[ids] = cmds.sample_commands(m.commands, len(ids), rng)
-        self.command_timer[ids] = cmds.sample_resample_steps(m.commands, len(ids), self.dt, rng)
-        self.push_timer[ids] = self._push_steps(len(ids))
-        self.start_xy[ids] = qpos[:, :2]
-        self.episode_step[ids] = 0
-        self.action[ids] = 0.0
-        self.last_action[ids] = 0.0
-        self.target[ids] = self.default_joint_pos
-        self.air_time[ids] = 0.0
-        self.last_joint_vel[ids] = qvel[:, self.built.dof_joints]
+        s.friction[ids] = friction
+        s.delay[ids] = rnd.sample_delays(m.randomization, len(ids), m.sim.decimation, rng)
+        s.command[ids] = cmds.sample_commands(m.commands, len(ids), rng)
+        s.command_timer[ids] = cmds.sample_resample_steps(m.commands, len(ids), self.dt, rng)
+        s.push_timer[ids] = self._push_steps(len(ids))
+        s.start_xy[ids] = qpos[:, :2]
+        s.episode_step[ids] = 0
+        s.action[ids] = 0.0
+        s.last_action[ids] = 0.0
+        s.target[ids] = self.default_joint_pos
+        s.air_time[ids] = 0.0
+        s.last_joint_vel[ids] = qvel[:, self.built.dof_joints]
         if m.observations.gait_clock_hz > 0:
-            self.gait_phase[ids] = rng.random(len(ids))
+            s.gait_phase[ids] = rng.random(len(ids))
 
     def _lift_feet_to_ground(self, ids: np.ndarray, ground_z: np.ndarray) -> None:
         """Shift spawned bodies vertically so the lowest foot starts SPAWN_CLEARANCE above the ground.
@@ -287,17 +252,17 @@ class LocoEnv:
         return np.maximum(1, np.round(self.rng.exponential(interval, size=n) / self.dt)).astype(np.int64)
 
     def _tick_commands_and_pushes(self) -> None:
-        m = self.manifest
-        self.command_timer -= 1
-        due = np.flatnonzero(self.command_timer <= 0)
+        m, s = self.manifest, self.state
+        s.command_timer -= 1
+        due = np.flatnonzero(s.command_timer <= 0)
         if len(due):
-            self.command[due] = cmds.sample_commands(m.commands, len(due), self.rng)
-            self.command_timer[due] = cmds.sample_resample_steps(m.commands, len(due), self.dt, self.rng)
-        self.push_timer -= 1
-        due = np.flatnonzero(self.push_timer <= 0)
+            s.command[due] = cmds.sample_commands(m.commands, len(due), self.rng)
+            s.command_timer[due] = cmds.sample_resample_steps(m.commands, len(due), self.dt, self.rng)
+        s.push_timer -= 1
+        due = np.flatnonzero(s.push_timer <= 0)
         if len(due):
             self.push(due, rnd.push_velocity(m.randomization, len(due), self.rng))
-            self.push_timer[due] = self._push_steps(len(due))
+            s.push_timer[due] = self._push_steps(len(due))
 
     def push(self, ids: np.ndarray, dv_xy: np.ndarray) -> None:
         """Change the horizontal base velocity (world frame) of envs `ids` by dv_xy (n, 2)."""
@@ -312,12 +277,12 @@ class LocoEnv:
             base_lin_vel=rotate_inverse(quat, b.qvel[:, :3]),
             base_ang_vel=b.qvel[:, 3:6],
             projected_gravity=rotate_inverse(quat, GRAVITY_DIR),
-            command=self.command,
+            command=self.state.command,
             joint_pos=b.qpos[:, built.qpos_joints] - self.default_joint_pos,
             joint_vel=b.qvel[:, built.dof_joints],
-            last_action=self.last_action,
+            last_action=self.state.last_action,
             height_scan=self._height_scan(b.qpos),
-            friction=self.friction,
+            friction=self.state.friction,
             gait_phase=self._gait_clock(),
         )
 
@@ -325,7 +290,7 @@ class LocoEnv:
         """(N, 2) sin and cos of the gait phase; (N, 0) when the manifest has no gait clock."""
         if self.manifest.observations.gait_clock_hz <= 0:
             return np.zeros((self.num_envs, 0))
-        angle = 2.0 * np.pi * self.gait_phase
+        angle = 2.0 * np.pi * self.state.gait_phase
         return np.stack([np.sin(angle), np.cos(angle)], axis=1)
 
     def _height_scan(self, qpos: np.ndarray) -> np.ndarray:
@@ -351,12 +316,8 @@ class LocoEnv:
         """Everything that affects the future: physics, per-env model fields, buffers, RNG, curriculum."""
         ids = np.arange(self.num_envs)
         return {
-            "buffers": {k: getattr(self, k).copy() for k in STATE_BUFFERS},
-            "book": {
-                "length": self.book.length.copy(),
-                "ret": self.book.ret.copy(),
-                "term_sums": {k: v.copy() for k, v in self.book.term_sums.items()},
-            },
+            "buffers": self.state.arrays(),
+            "book": self.rewards.state_dict(),
             "physics": self.backend.get_state(ids),
             "params": {name: self.backend.param(name).copy() for name in PARAM_FIELDS},
             "rng": copy.deepcopy(self.rng.bit_generator.state),
@@ -366,11 +327,8 @@ class LocoEnv:
 
     def load_state_dict(self, state: dict) -> None:
         """Restore a state_dict taken from an env of the same manifest and num_envs."""
-        for key, value in state["buffers"].items():
-            getattr(self, key)[...] = value
-        self.book.length[:], self.book.ret[:] = state["book"]["length"], state["book"]["ret"]
-        for key, value in state["book"]["term_sums"].items():
-            self.book.term_sums[key][:] = value
+        self.state.load(state["buffers"])
+        self.rewards.load_state_dict(state["book"])
         ids = np.arange(self.num_envs)
         self.backend.set_state(ids, state["physics"])
         self.backend.set_params(ids, state["params"])
@@ -381,7 +339,7 @@ class LocoEnv:
 
     def phase_entropy(self) -> float:
         """Normalised entropy of episode phases across envs (1 = fully desynchronised)."""
-        return phase_entropy(self.episode_step, self.max_episode_steps)
+        return phase_entropy(self.state.episode_step, self.max_episode_steps)
 
 
 def _tracking_error(view: StepView, failed: np.ndarray) -> np.ndarray:

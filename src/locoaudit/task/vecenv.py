@@ -58,11 +58,11 @@ class LocoVecEnv(TaskVecEnv):
 
     @property
     def episode_length_buf(self) -> torch.Tensor:
-        return torch.from_numpy(self.env.episode_step)
+        return torch.from_numpy(self.env.state.episode_step)
 
     @episode_length_buf.setter
     def episode_length_buf(self, value: torch.Tensor) -> None:
-        self.env.episode_step[:] = value.cpu().numpy()
+        self.env.state.episode_step[:] = value.cpu().numpy()
 
     def _to_tensordict(self, obs: dict[str, np.ndarray]) -> TensorDict:
         data = {k: torch.from_numpy(v).to(self.device) for k, v in obs.items()}

@@ -104,14 +104,14 @@ def base_height(v: StepView) -> np.ndarray:
 
 def joint_pos_limits(v: StepView, *, lower: float = -1e9, upper: float = 1e9) -> np.ndarray:
     """Sum of joint-offset excursions beyond [lower, upper] around the default pose."""
-    offset = v.joint_pos - v.default_joint_pos
+    offset = v.joint_angle - v.default_joint_angle
     return row_sum(np.clip(lower - offset, 0, None) + np.clip(offset - upper, 0, None))
 
 
 def stand_still(v: StepView, *, min_command: float = 0.1) -> np.ndarray:
     """Joint offsets from the default pose while the planar command is below min_command."""
     still = row_norm(v.command[:, :2]) < min_command
-    return row_sum(np.abs(v.joint_pos - v.default_joint_pos)) * still
+    return row_sum(np.abs(v.joint_angle - v.default_joint_angle)) * still
 
 
 def termination(v: StepView) -> np.ndarray:

@@ -17,11 +17,11 @@ class StepView:
     base_ang_vel: np.ndarray  # (N, 3) body frame [rad/s]
     projected_gravity: np.ndarray  # (N, 3) unit gravity in the body frame
     base_height: np.ndarray  # (N,) above the terrain under the base [m]
-    joint_pos: np.ndarray  # (N, J) [rad]
+    joint_angle: np.ndarray  # (N, J) absolute joint angles [rad] (the observation's joint_pos is the offset)
     joint_vel: np.ndarray  # (N, J) [rad/s]
     joint_acc: np.ndarray  # (N, J) [rad/s^2]
     joint_torque: np.ndarray  # (N, J) actuator torque [N m]
-    default_joint_pos: np.ndarray  # (J,)
+    default_joint_angle: np.ndarray  # (J,) the default pose [rad]
     action: np.ndarray  # (N, J) this step's (clipped) policy action
     last_action: np.ndarray  # (N, J) the previous step's action
     foot_contact: np.ndarray  # (N, F) bool

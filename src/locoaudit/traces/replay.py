@@ -45,9 +45,8 @@ def load_start(env: LocoEnv, arrays: dict[str, np.ndarray]) -> None:
     env.backend.set_state(np.array([0]), arrays["physics"][None])
     params = {k.split(".", 1)[1]: v[None] for k, v in arrays.items() if k.startswith("param.")}
     env.backend.set_params(np.array([0]), params)
-    for key, value in arrays.items():
-        if key.startswith("buffer."):
-            getattr(env, key.split(".", 1)[1])[0] = value
+    buffers = {k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith("buffer.")}
+    env.state.load(buffers, np.array([0]))
 
 
 def replay(path: Path, threads: int = 1) -> ReplayReport:
@@ -62,7 +61,7 @@ def replay(path: Path, threads: int = 1) -> ReplayReport:
     steps, reason = header["steps"], "time_out"
     qpos, rewards = np.empty_like(arrays["qpos"]), np.empty_like(arrays["rewards"])
     for t in range(steps):
-        env.command[0] = arrays["commands"][t]
+        env.state.command[0] = arrays["commands"][t]
         if t == header["push_step"]:
             env.push(np.array([0]), np.asarray(header["push_dv"])[None])
         result = env.step(arrays["actions"][t][None].astype(np.float64))
