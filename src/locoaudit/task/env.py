@@ -47,7 +47,7 @@ class StepResult:
     contributions: dict[str, np.ndarray]  # term -> (N,) weighted contribution to this step's reward
     tracking_error: np.ndarray  # (N, 2): |cmd_xy - v_xy| [m/s] and |cmd_yaw - w_z| [rad/s] in this step
     ended: EndedEpisodes  # episodes that ended in this step (possibly none)
-    view: StepView  # the state the step ended in, before resets, as the terms saw it
+    view: StepView | None = None  # the state the step ended in, before resets, as the terms saw it
 
 
 class LocoEnv:
