@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from locoaudit.errors import LocoauditError
 from locoaudit.manifest import load_manifest
 from locoaudit.task.env import LocoEnv
 from locoaudit.task.state import TaskState
@@ -34,6 +35,8 @@ def test_rows_and_load_copy_one_env_into_another():
     assert b.command.tolist() == [[1.0, 2.0, 3.0]] and b.air_time.tolist() == [[0.5] * 4]
     a.command[2] = 0.0
     assert b.command[0, 0] == 1.0  # rows are copies
+    with pytest.raises(LocoauditError, match="unknown buffer '__class__'"):
+        b.load({"__class__": np.zeros(1)})
 
 
 def test_step_result_carries_the_view_the_terms_saw(env):

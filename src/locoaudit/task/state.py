@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from locoaudit.errors import LocoauditError
+
 
 @dataclass
 class TaskState:
@@ -65,5 +67,10 @@ class TaskState:
 
     def load(self, arrays: dict[str, np.ndarray], ids: np.ndarray | slice = slice(None)) -> None:
         """Write buffers given by name into rows `ids` (all rows by default), in place."""
+        unknown = sorted(set(arrays) - set(self.names()))
+        if unknown:
+            raise LocoauditError(
+                f"task state: unknown buffer {unknown[0]!r} (known: {', '.join(self.names())})"
+            )
         for key, value in arrays.items():
             getattr(self, key)[ids] = value
