@@ -15,22 +15,21 @@ Writes bench/out/time_to_walk-<manifest>.json.
 import argparse
 import dataclasses
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
-os.environ.setdefault("MENAGERIE_ROOT", str(HERE.parents[1] / "shared" / "menagerie"))
+from locoaudit.evaluate import engine, metrics
+from locoaudit.evaluate.conditions import Batch
+from locoaudit.evaluate.panel import Cell, Panel, TerrainCell
+from locoaudit.evaluate.rollout import torch_policy
+from locoaudit.manifest import Manifest, load_manifest
+from locoaudit.robots.adapters import use_offline_menagerie
+from locoaudit.train import session
 
-from locoaudit.evaluate import engine, metrics  # noqa: E402
-from locoaudit.evaluate.conditions import Batch  # noqa: E402
-from locoaudit.evaluate.panel import Cell, Panel, TerrainCell  # noqa: E402
-from locoaudit.evaluate.rollout import torch_policy  # noqa: E402
-from locoaudit.manifest import Manifest, load_manifest  # noqa: E402
-from locoaudit.train import session  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 WALK = {"lin_vel_error": 0.25, "yaw_rate_error": 0.3, "fall_rate": 0.05}
 ROUGH_WALK = {"lin_vel_error": 0.3, "fall_rate": 0.05}
@@ -128,6 +127,7 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--threads", type=int, default=None, help="physics threads (default: the manifest's)")
     args = parser.parse_args()
+    use_offline_menagerie(HERE.parent)
     manifest = load_manifest(args.manifest)
     runs = [run_seed(manifest, args, seed) for seed in args.seeds]
     summary = {

@@ -1,15 +1,13 @@
 """Shared test setup: offline Menagerie robots and small helpers."""
 
-import os
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_MENAGERIE = REPO.parent / "shared" / "menagerie"
+from locoaudit.robots.adapters import use_offline_menagerie
 
-if "MENAGERIE_ROOT" not in os.environ and SHARED_MENAGERIE.is_dir():
-    os.environ["MENAGERIE_ROOT"] = str(SHARED_MENAGERIE)
+REPO = Path(__file__).resolve().parents[1]
+use_offline_menagerie(REPO)
 
 
 @pytest.fixture

@@ -71,3 +71,16 @@ def test_unknown_robot_is_a_clear_error():
 def test_grid_terrain_model_has_a_heightfield():
     built = build_model(load_manifest("go1_rough"))
     assert built.grid is not None and built.model.nhfield == 1
+
+
+def test_offline_menagerie_default_is_set_only_when_unset_and_present(tmp_path, monkeypatch):
+    from locoaudit.robots.adapters import use_offline_menagerie
+
+    checkout = tmp_path / "repo"
+    checkout.mkdir()
+    monkeypatch.delenv("MENAGERIE_ROOT", raising=False)
+    assert use_offline_menagerie(checkout) is None  # no ../shared/menagerie: download as usual
+    (tmp_path / "shared" / "menagerie").mkdir(parents=True)
+    assert use_offline_menagerie(checkout) == str(tmp_path / "shared" / "menagerie")
+    monkeypatch.setenv("MENAGERIE_ROOT", "/elsewhere")
+    assert use_offline_menagerie(checkout) == "/elsewhere"

@@ -5,9 +5,11 @@ The registry is an explicit dict; adding a robot means adding an entry here.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 import mujoco
 
@@ -16,6 +18,19 @@ from locoaudit.errors import LocoauditError
 LEGS = ("FR", "FL", "RR", "RL")
 GO1_JOINTS = tuple(f"{leg}_{part}_joint" for leg in LEGS for part in ("hip", "thigh", "calf"))
 GO1_STANCE = (0.0, 0.9, -1.8) * 4
+MENAGERIE_ROOT = "MENAGERIE_ROOT"  # mujoco_menagerie loads robots from this folder instead of downloading
+
+
+def use_offline_menagerie(checkout: Path) -> str | None:
+    """Set MENAGERIE_ROOT to CHECKOUT/../shared/menagerie when it is unset and that folder exists.
+
+    The one place that knows where a development checkout keeps its offline robots; the tests and
+    the scripts under bench/ call it. Returns the MENAGERIE_ROOT in effect (None: download).
+    """
+    folder = checkout.resolve().parent / "shared" / "menagerie"
+    if MENAGERIE_ROOT not in os.environ and folder.is_dir():
+        os.environ[MENAGERIE_ROOT] = str(folder)
+    return os.environ.get(MENAGERIE_ROOT)
 
 
 @dataclass(frozen=True)
