@@ -86,3 +86,11 @@ def test_an_upward_or_cyclic_import_is_caught():
     assert upward({("manifest", "task")}) == ["manifest -> task"]
     assert upward({("ledger", "audit"), ("audit", "ledger")}) == ["ledger -> audit"]
     assert upward({("robots", "sim")}) == ["robots -> sim"]  # same layer counts too
+
+
+if __name__ == "__main__":  # print the package graph, lowest layer first: python tests/test_layers.py
+    graph = package_edges()
+    for layer in LAYERS:
+        for name in sorted(layer):
+            print(f"{name:<10} -> {' '.join(sorted(b for a, b in graph if a == name)) or '-'}")
+    print("upward:", ", ".join(upward(graph)) or "none")
