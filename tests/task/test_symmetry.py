@@ -91,9 +91,9 @@ def test_a_mirrored_state_stepped_with_mirrored_actions_stays_the_mirror_image(g
     b = env.backend
     qpos, qvel = mirror_physics_state(env.built, b.qpos[0].copy(), b.qvel[0].copy())
     b.reset(np.array([1]), qpos[None], qvel[None])
-    env.command[1] = env.command[0] * np.array([1.0, -1.0, -1.0])
-    env.gait_phase[1] = (env.gait_phase[0] + 0.5) % 1.0  # the mirror trots on the other diagonal
-    env.episode_step[:] = 0
+    env.state.command[1] = env.state.command[0] * np.array([1.0, -1.0, -1.0])
+    env.state.gait_phase[1] = (env.state.gait_phase[0] + 0.5) % 1.0  # the mirror trots on the other diagonal
+    env.state.episode_step[:] = 0
     env.command_timer[:] = 10**6
     rng = np.random.default_rng(0)
     for _ in range(10):

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 import mujoco
 import numpy as np
 
-from locoaudit.audit.diagnostics import _RecordingEnv
 from locoaudit.manifest import Manifest
+from locoaudit.task.env import LocoEnv
 from locoaudit.task.kinematics import yaw_of, yaw_quat
 
 Policy = Callable[[dict[str, np.ndarray]], np.ndarray]
@@ -102,7 +102,7 @@ def trot_actions(joints: tuple[str, ...], action_scale: float, cycle: np.ndarray
     return actions
 
 
-def standing_height(env: _RecordingEnv) -> float:
+def standing_height(env: LocoEnv) -> float:
     """Base height above flat ground with the default pose and the lowest foot touching it [m]."""
     built = env.built
     data = mujoco.MjData(built.model)
@@ -115,7 +115,7 @@ def standing_height(env: _RecordingEnv) -> float:
 class ScriptedBackend:
     """Wraps the env's backend: limp gains for `collapse`, rolling spawns for `fall`, a kinematic base."""
 
-    def __init__(self, env: _RecordingEnv, groups: dict[str, np.ndarray], height: float):
+    def __init__(self, env: LocoEnv, groups: dict[str, np.ndarray], height: float):
         self.inner, self.env = env.backend, env
         self.collapse, self.fall = groups.get("collapse", []), groups.get("fall", [])
         self.kinematic = groups.get("competent", np.zeros(0, dtype=np.int64))
@@ -152,7 +152,7 @@ class ScriptedBackend:
 
     def _place_bases(self, seconds: float) -> None:
         """Advance the kinematic bases by `seconds` of their command; set their pose and velocity."""
-        ids, cmd = self.kinematic, self.env.command[self.kinematic]
+        ids, cmd = self.kinematic, self.env.state.command[self.kinematic]
         self.xy[ids] += _to_world(cmd[:, :2], self.yaw[ids] + 0.5 * cmd[:, 2] * seconds) * seconds
         self.yaw[ids] += cmd[:, 2] * seconds
         v_world = _to_world(cmd[:, :2], self.yaw[ids])
@@ -199,7 +199,7 @@ def run_references(
     """Run the reference behaviours (and `policy`, as 'policy'): by default one episode plus a step."""
     names = REFERENCES + (("policy",) if policy is not None else ())
     groups = _groups(names, envs_per_behaviour)
-    env = _RecordingEnv(reference_manifest(manifest), len(names) * envs_per_behaviour, seed, threads)
+    env = LocoEnv(reference_manifest(manifest), len(names) * envs_per_behaviour, seed, threads)
     height = standing_height(env)
     env.backend = ScriptedBackend(env, groups, height)
     env.reset_all()
@@ -214,14 +214,14 @@ def run_references(
 
 
 def _actions(
-    env: _RecordingEnv, groups: dict[str, np.ndarray], policy: Policy | None, rng: np.random.Generator
+    env: LocoEnv, groups: dict[str, np.ndarray], policy: Policy | None, rng: np.random.Generator
 ) -> Policy:
     """One action function for the whole batch: each group's rows from its behaviour."""
     joints, scale = env.built.robot.joints, env.manifest.robot.action_scale
 
     def act(obs: dict[str, np.ndarray]) -> np.ndarray:
         for ids in groups.values():  # paired comparison: every behaviour sees the same commands
-            env.command[ids] = env.command[groups["competent"]]
+            env.state.command[ids] = env.state.command[groups["competent"]]
         actions = np.zeros((env.num_envs, env.num_actions))
         ids = groups["random"]
         actions[ids] = rng.uniform(-1.0, 1.0, size=(len(ids), env.num_actions))
@@ -235,14 +235,14 @@ def _actions(
     return act
 
 
-def _trot_cycle(env: _RecordingEnv, ids: np.ndarray) -> np.ndarray:
+def _trot_cycle(env: LocoEnv, ids: np.ndarray) -> np.ndarray:
     """Gait cycles of the competent trot: the manifest's gait clock when it has one, else TROT_PERIOD."""
     if env.manifest.observations.gait_clock_hz > 0:  # the clock's trot has FR+RL down in its first half
-        return env.gait_phase[ids] + 0.5
-    return env.episode_step[ids] * env.dt / TROT_PERIOD
+        return env.state.gait_phase[ids] + 0.5
+    return env.state.episode_step[ids] * env.dt / TROT_PERIOD
 
 
-def _record(env: _RecordingEnv, act: Policy, steps: int) -> dict[str, np.ndarray | dict]:
+def _record(env: LocoEnv, act: Policy, steps: int) -> dict[str, np.ndarray | dict]:
     """(T, N) per-step records of a rollout."""
     keys = ("reward", "done", "reason", "base_height", "tilt", "speed", "command_speed")
     rec: dict[str, list] = {k: [] for k in keys}
@@ -250,9 +250,9 @@ def _record(env: _RecordingEnv, act: Policy, steps: int) -> dict[str, np.ndarray
     obs = env.observe()
     for _ in range(steps):
         actions = act(obs)  # sets the commands of this step
-        command_speed = np.linalg.norm(env.command[:, :2], axis=1)
+        command_speed = np.linalg.norm(env.state.command[:, :2], axis=1)
         result = env.step(actions)
-        view = env.last_view
+        view = result.view
         reason = np.full(env.num_envs, "", dtype=object)
         reason[result.ended.env_ids] = result.ended.reason
         rec["reward"].append(result.reward)
