@@ -94,7 +94,7 @@ def test_a_mirrored_state_stepped_with_mirrored_actions_stays_the_mirror_image(g
     env.state.command[1] = env.state.command[0] * np.array([1.0, -1.0, -1.0])
     env.state.gait_phase[1] = (env.state.gait_phase[0] + 0.5) % 1.0  # the mirror trots on the other diagonal
     env.state.episode_step[:] = 0
-    env.command_timer[:] = 10**6
+    env.state.command_timer[:] = 10**6
     rng = np.random.default_rng(0)
     for _ in range(10):
         a = rng.normal(size=env.num_actions) * 0.5
