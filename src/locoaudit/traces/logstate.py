@@ -55,12 +55,12 @@ def start(env: LocoEnv, arrays: dict[str, np.ndarray], values: dict[str, np.ndar
     radius = env.built.model.geom_size[env.built.foot_geoms, 0]
     env.backend.qpos[ids, 2] -= np.min(feet[:, :, 2] - radius, axis=1) + START_PENETRATION
     variants.apply(env, ids, values)
-    env.target[:] = arrays["targets"][0]  # what delayed substeps of the first step still apply
-    env.action[:] = 0.0  # the policy's action before the log is unknown: zero, as after a reset
-    env.last_action[:] = 0.0
-    env.command[:] = arrays["commands"][0]
-    env.episode_step[:] = 0
-    env.air_time[:] = 0.0
-    env.last_joint_vel[:] = arrays["joint_vel"][0]
-    env.start_xy[:] = env.backend.qpos[:, :2]
-    env.book.length[:] = 0
+    env.state.target[:] = arrays["targets"][0]  # what delayed substeps of the first step still apply
+    env.state.action[:] = 0.0  # the policy's action before the log is unknown: zero, as after a reset
+    env.state.last_action[:] = 0.0
+    env.state.command[:] = arrays["commands"][0]
+    env.state.episode_step[:] = 0
+    env.state.air_time[:] = 0.0
+    env.state.last_joint_vel[:] = arrays["joint_vel"][0]
+    env.state.start_xy[:] = env.backend.qpos[:, :2]
+    env.rewards.book.length[:] = 0

@@ -29,7 +29,7 @@ import numpy as np
 from locoaudit.errors import LocoauditError
 from locoaudit.manifest import manifest_from_canonical
 from locoaudit.sim.mujoco_cpu import PARAM_FIELDS
-from locoaudit.task.env import STATE_BUFFERS, LocoEnv
+from locoaudit.task.env import LocoEnv
 from locoaudit.task.kinematics import rotate_inverse
 from locoaudit.traces import logstate
 
@@ -96,7 +96,7 @@ def start_state(env: LocoEnv, i: int) -> dict[str, np.ndarray]:
     """Trace arrays of env i's current state: physics, param.*, buffer.*."""
     out = {"physics": env.backend.get_state(np.array([i]))[0]}
     out |= {f"param.{k}": env.backend.param(k)[i].copy() for k in PARAM_FIELDS}
-    out |= {f"buffer.{k}": getattr(env, k)[i].copy() for k in STATE_BUFFERS}
+    out |= {f"buffer.{k}": v for k, v in env.state.rows(i).items()}
     return out
 
 
@@ -150,7 +150,7 @@ def replay_batch(
     horizon = log_fail + 1 if log_fail >= 0 else steps
     obs: dict = {}
     for t in range(steps):
-        env.command[:] = arrays["commands"][t]
+        env.state.command[:] = arrays["commands"][t]
         if policy is not None or on_step is not None:  # with the command in force during step t
             obs = env.observe()
         logged = np.broadcast_to(arrays["actions"][t].astype(np.float64), (n, env.num_actions))

@@ -89,10 +89,10 @@ def record_closed_loop(m: Manifest, planted: dict[str, float], policy, commands:
     scale, clip = m.robot.action_scale, m.robot.action_clip
 
     def next_target(t: int, env: LocoEnv) -> np.ndarray:
-        env.last_action[0] = env.action[0]
-        env.command[0] = commands[t]
-        env.action[0] = np.clip(np.asarray(policy(env.observe())[0], dtype=np.float64), -clip, clip)
-        return env.default_joint_pos + scale * env.action[0]
+        env.state.last_action[0] = env.state.action[0]
+        env.state.command[0] = commands[t]
+        env.state.action[0] = np.clip(np.asarray(policy(env.observe())[0], dtype=np.float64), -clip, clip)
+        return env.default_joint_pos + scale * env.state.action[0]
 
     log = _record(m, planted, len(commands), next_target, None)
     return dataclasses.replace(log, commands=np.asarray(commands, dtype=np.float64))
@@ -122,7 +122,7 @@ def _record(m: Manifest, planted: dict[str, float], steps: int, next_target, fir
         previous = target if previous is None else previous
         control = np.zeros((1, dec, built.model.nu))
         for s in range(dec):
-            control[0, s, built.actuators] = previous if s < env.delay[0] else target
+            control[0, s, built.actuators] = previous if s < env.state.delay[0] else target
         for s in range(dec):
             b.step(control[:, s : s + 1])
             sample()

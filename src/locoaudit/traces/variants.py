@@ -133,5 +133,5 @@ def apply(env, ids: np.ndarray, values: dict[str, np.ndarray]) -> None:
     out["actuator_biasprm"][:, :, 2] *= kd
     out["dof_damping"] *= values["damping"][:, None]
     env.backend.set_params(ids, out)
-    env.friction[ids] = values["friction"]
-    env.delay[ids] = np.minimum(np.round(values["delay"]).astype(np.int64), env.manifest.sim.decimation)
+    env.state.friction[ids] = values["friction"]
+    env.state.delay[ids] = np.minimum(np.round(values["delay"]).astype(np.int64), env.manifest.sim.decimation)
