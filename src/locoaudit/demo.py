@@ -20,6 +20,8 @@ from locoaudit.manifest import Manifest, load_manifest
 from locoaudit.options import Common
 
 PANEL = "disturbance"
+# The training budget is in iterations, not minutes, so the default run is the same run on any machine.
+DEMO_ITERATIONS = 150
 
 
 def quick_manifest(m: Manifest) -> Manifest:
@@ -54,11 +56,12 @@ def run_demo(args: argparse.Namespace) -> int:
     manifest = quick_manifest(manifest) if args.quick else manifest
     out, episodes = Path(args.out), (2 if args.quick else args.episodes)
     num_envs = args.num_envs or (16 if args.quick else 1024)
-    budget = "2 iterations" if args.quick else f"{args.minutes:g} min"
+    iterations = 2 if args.quick else args.iterations
+    budget = f"{iterations} iterations" + ("" if args.minutes is None else f", at most {args.minutes:g} min")
     _say(f"1/5 train {manifest.name} ({num_envs} envs, {budget})")
     trainer = session.start(manifest, num_envs, args.seed, out, "cpu", None)
     print(f"run {trainer.run_dir}", file=sys.stderr)
-    session.run(trainer, 2 if args.quick else 10**9, minutes=None if args.quick else args.minutes)
+    session.run(trainer, iterations, minutes=args.minutes)
 
     def progress(done: int, total: int) -> None:
         print(f"  batch {done}/{total}", file=sys.stderr, flush=True)
@@ -151,7 +154,13 @@ def register(verbs: argparse._SubParsersAction, common: Common) -> None:
     )
     demo.add_argument("--manifest", default="quadruped_flat", help="manifest (default: quadruped_flat)")
     demo.add_argument(
-        "--minutes", type=argtypes.positive_float, default=4.0, help="training time (default 4)"
+        "--iterations",
+        type=argtypes.positive_int,
+        default=DEMO_ITERATIONS,
+        help=f"training iterations (default {DEMO_ITERATIONS})",
+    )
+    demo.add_argument(
+        "--minutes", type=argtypes.positive_float, default=None, help="stop training earlier after M minutes"
     )
     demo.add_argument(
         "--episodes", type=argtypes.positive_int, default=32, help="evaluation episodes per cell (default 32)"
