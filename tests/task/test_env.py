@@ -129,14 +129,15 @@ def test_observation_layout(manifest):
         "base_ang_vel",
         "projected_gravity",
         "command",
+        "gait_phase",
         "joint_pos",
         "joint_vel",
         "last_action",
     ]
-    assert layout["actor"]["last_action"].stop == 45
+    assert layout["actor"]["last_action"].stop == 47
     assert {"base_lin_vel", "friction"} <= set(layout["critic"])
     obs = env.observe()
-    assert obs["actor"].shape == (2, 45) and obs["actor"].dtype == np.float32
+    assert obs["actor"].shape == (2, 47) and obs["actor"].dtype == np.float32
     np.testing.assert_allclose(
         obs["critic"][:, layout["critic"]["friction"]].ravel(), env.state.friction, rtol=1e-6
     )

@@ -19,7 +19,7 @@ def test_vecenv_contract():
     assert isinstance(env, VecEnv)
     obs = env.get_observations()
     assert isinstance(obs, TensorDict) and set(obs.keys()) == {"actor", "critic"}
-    assert obs["actor"].shape == (8, 45) and obs["actor"].dtype == torch.float32
+    assert obs["actor"].shape == (8, 47) and obs["actor"].dtype == torch.float32
     env.env.state.episode_step[:] = 0
     env.env.state.episode_step[5] = env.max_episode_length - 1
     obs, rew, dones, extras = env.step(torch.zeros(8, env.num_actions))

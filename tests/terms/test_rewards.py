@@ -96,16 +96,26 @@ def test_trot_contacts_counts_one_diagonal_pair_down():
 
 
 def test_trot_clock_counts_feet_that_follow_the_clock():
-    contact = np.array([[True, False, False, True], [True, False, False, True], [True, True, True, True]])
+    contact = np.array(
+        [
+            [True, False, False, True],
+            [True, False, False, True],
+            [True, False, False, False],
+            [True, True, True, True],
+        ]
+    )
     v = make_view(
         foot_contact=contact,
-        gait_phase=np.array([0.2, 0.7, 0.2]),
-        command=np.array([[1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0]]),
+        gait_phase=np.array([0.2, 0.7, 0.2, 0.2]),
+        command=np.array([[1.0, 0.0, 0.0]] * 3 + [[0.0, 0.0, 0.0]]),
     )
-    # first half: FR+RL down -> 4/4; second half wants FL+RR down -> 0/4; no command -> 0
-    np.testing.assert_allclose(R.trot_clock(v, min_command=0.1), [1.0, 0.0, 0.0])
-    standing = make_view(foot_contact=contact[[2, 2]], gait_phase=np.array([0.2, 0.2]))
-    np.testing.assert_allclose(R.trot_clock(standing), [0.5, 0.0])  # 2 of 4 feet as scheduled
+    # first half wants FR+RL down: 4 feet follow -> 1; second half wants FL+RR: 0 follow -> 0;
+    # RL lifted too early: 3 follow -> 0.5; no command -> 0
+    np.testing.assert_allclose(R.trot_clock(v, min_command=0.1), [1.0, 0.0, 0.5, 0.0])
+    standing = make_view(foot_contact=contact[[3, 3]], gait_phase=np.array([0.2, 0.2]))
+    np.testing.assert_allclose(
+        R.trot_clock(standing), [0.0, 0.0]
+    )  # 2 of 4 feet follow: standing pays nothing
 
 
 def test_pose_terms():

@@ -76,10 +76,11 @@ def trot_contacts(v: StepView, *, min_command: float = 0.1) -> np.ndarray:
 
 
 def trot_clock(v: StepView, *, min_command: float = 0.1) -> np.ndarray:
-    """Share of feet whose contact follows the clock's trot (FR+RL down in its first half), if moving."""
+    """(feet following the clock's trot, FR+RL down in its first half) / 2 - 1, clipped at 0, if moving."""
     first_half = v.gait_phase < 0.5
     stance = np.stack([first_half, ~first_half, ~first_half, first_half], axis=1)  # FR, FL, RR, RL
-    return (v.foot_contact == stance).mean(axis=1) * (row_norm(v.command[:, :2]) > min_command)
+    follow = (v.foot_contact == stance).sum(axis=1)
+    return np.clip(follow / 2.0 - 1.0, 0.0, 1.0) * (row_norm(v.command[:, :2]) > min_command)
 
 
 def undesired_contacts(v: StepView) -> np.ndarray:
