@@ -231,8 +231,6 @@ class LocoEnv:
         s.target[ids] = self.default_joint_pos
         s.air_time[ids] = 0.0
         s.last_joint_vel[ids] = qvel[:, self.built.dof_joints]
-        if m.observations.gait_clock_hz > 0:
-            s.gait_phase[ids] = rng.random(len(ids))
 
     def _lift_feet_to_ground(self, ids: np.ndarray, ground_z: np.ndarray) -> None:
         """Shift spawned bodies vertically so the lowest foot starts SPAWN_CLEARANCE above the ground.

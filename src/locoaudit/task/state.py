@@ -13,6 +13,8 @@ import numpy as np
 
 from locoaudit.errors import LocoauditError
 
+GOLDEN = 0.6180339887498949  # env i's gait clock starts at phase i * GOLDEN mod 1
+
 
 @dataclass
 class TaskState:
@@ -49,7 +51,7 @@ class TaskState:
             delay=np.zeros(n, dtype=np.int64),
             push_timer=np.zeros(n, dtype=np.int64),
             last_joint_vel=np.zeros((n, j)),
-            gait_phase=np.zeros(n),
+            gait_phase=(np.arange(n) * GOLDEN) % 1.0,  # free-running clocks, spread, no RNG draw
         )
 
     @staticmethod
