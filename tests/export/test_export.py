@@ -45,7 +45,7 @@ def test_contract_in_metadata_describes_the_run(exported):
     assert c["action"]["scale"] == 0.25 and c["decimation"] == 5 and c["policy_dt"] == pytest.approx(0.02)
     terms = [(t["name"], t["size"]) for t in c["observation"]["terms"]]
     assert terms[:3] == [("base_ang_vel", 3), ("projected_gravity", 3), ("command", 3)]
-    assert sum(size for _, size in terms) == c["observation"]["size"] == 45
+    assert sum(size for _, size in terms) == c["observation"]["size"] == 47  # with the gait clock
     assert c["normalizer"] == "folded into the graph"
     assert compare_contracts(c, deployment_contract(loaded.manifest)) == []
 
