@@ -51,7 +51,7 @@ def test_observation_scale_applied_twice_is_caught(setup, tmp_path):
     bad = _edited(path, tmp_path / "scaled.onnx", rescale)
     with pytest.raises(LocoauditError) as info:  # the contract check refuses first
         deployment(run, bad, manifest)
-    assert "observation.terms[4].scale: file 0.05, manifest 1.0" in str(info.value)
+    assert "observation.terms[5].scale: file 0.05, manifest 1.0" in str(info.value)
     from locoaudit.task.env import LocoEnv
 
     probe = LocoEnv(manifest, 1, seed=0, threads=1)
