@@ -132,6 +132,7 @@ def register(verbs: argparse._SubParsersAction, common: Common) -> None:
     sub = lab.add_subparsers(dest="action", required=True, metavar="LAB")
     p = sub.add_parser(
         "parallelism",
+        parents=[common.threads],
         help="train at several num_envs levels under an equal budget and compare held-out evidence",
         description="Train the same manifest at each --num-envs level and seed under an equal wall-clock "
         "(--minutes) or sample (--samples) budget, evaluate each on the panels (held-out, and in MuJoCo with "
@@ -156,9 +157,6 @@ def register(verbs: argparse._SubParsersAction, common: Common) -> None:
     )
     p.add_argument("--no-transfer", action="store_true", help="skip the solver-sensitivity evaluations")
     p.add_argument("--allow-overlap", action="store_true", help="evaluate panels that overlap training")
-    p.add_argument(
-        "--threads", type=argtypes.threads, default=None, help="physics threads (default: the manifest's)"
-    )
     p.add_argument(
         "--out",
         type=argtypes.out_dir,
