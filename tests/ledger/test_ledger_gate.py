@@ -1,6 +1,7 @@
 """The promotion gate on constructed records, and `locoaudit promote` / `runs` exit codes and log."""
 
 import json
+from contextlib import closing
 
 import pytest
 from ledger_helpers import OTHER_HASH, evaluation
@@ -8,7 +9,7 @@ from ledger_helpers import OTHER_HASH, evaluation
 from locoaudit.cli import main
 from locoaudit.ledger.gate import decide
 from locoaudit.ledger.record import build_record
-from locoaudit.ledger.store import SqliteLedger
+from locoaudit.ledger.store import open_ledger
 
 CHAMP = (0.10, 0.05, 0.15), (0.20, 0.18, 0.22)
 BETTER_FALL = (0.01, 0.00, 0.03)  # delta interval [0.00 - 0.15, 0.03 - 0.05] excludes 0
@@ -91,14 +92,14 @@ def test_blocking_findings_refuse_unless_overridden(runs):
     assert d.promoted and d.overrides == ("override-findings (1)",) and d.findings == tuple(findings)
 
 
-def test_promote_command_exit_codes_log_and_records(make_run, capsys):
+def test_promote_command_exit_codes_log_and_records(make_run, ledger_url, capsys):
     champ = make_run("champ", [evaluation("champ"), evaluation("champ", kind="transfer", simulator="mjx")])
     good = [
         evaluation("cand", BETTER_FALL),
         evaluation("cand", BETTER_FALL, kind="transfer", simulator="mjx"),
     ]
     cand = make_run("cand", good)
-    runs_dir = ["--runs-dir", str(champ.parent)]
+    runs_dir = ["--ledger", ledger_url]  # an SQLite file or a PostgreSQL database
     assert main(["promote", str(champ), "--panel", "disturbance", *runs_dir]) == 1
     assert "only with --bootstrap" in capsys.readouterr().out
     assert main(["promote", str(champ), "--panel", "disturbance", "--bootstrap", *runs_dir]) == 0
@@ -110,7 +111,8 @@ def test_promote_command_exit_codes_log_and_records(make_run, capsys):
     assert "PROMOTED cand (against champion champ" in capsys.readouterr().out
     assert json.loads((champ / "record.json").read_text())["promotion"] == "superseded"
     assert json.loads((cand / "record.json").read_text())["promotion"] == "champion"
-    log = SqliteLedger(champ.parent / "ledger.sqlite").promotions()
+    with closing(open_ledger(ledger_url, champ.parent)) as ledger:
+        log = ledger.promotions()
     assert [(e.run_id, e.decision) for e in log] == [
         ("champ", "refused"),
         ("champ", "promoted"),
@@ -135,8 +137,9 @@ def test_promote_command_exit_codes_log_and_records(make_run, capsys):
 def test_bad_input_is_one_line_exit_2(tmp_path, capsys):
     assert main(["runs", "add", str(tmp_path), "--runs-dir", str(tmp_path)]) == 2
     assert "not a run directory (no run.json)" in capsys.readouterr().err
-    assert main(["runs", "show", "x", "--ledger", "postgresql://host/db"]) == 2
-    assert "not supported yet" in capsys.readouterr().err
+    assert main(["runs", "show", "x", "--ledger", "mysql://u:s3cret@host/db"]) == 2
+    err = capsys.readouterr().err
+    assert "scheme 'mysql' is not supported" in err and "s3cret" not in err and err.count("\n") == 1
 
 
 def test_evaluation_that_is_not_held_out_refuses(runs, make_run):

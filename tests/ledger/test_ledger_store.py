@@ -1,11 +1,11 @@
-"""The SQLite ledger: round trip, migrations, concurrent writers, URLs and the append-only log."""
+"""The ledger on both backends (round trip, the append-only log) and SQLite's own: migrations, URLs."""
 
-import multiprocessing
 import sqlite3
 from pathlib import Path
 
 import pytest
-from ledger_helpers import evaluation, insert_runs
+from ledger_helpers import evaluation
+from sqlalchemy.exc import DBAPIError
 
 from locoaudit.errors import LocoauditError
 from locoaudit.ledger.record import build_record, record_json
@@ -26,9 +26,13 @@ def entry(run_id, task_key, decision="promoted", champion=None):
     )  # fmt: skip
 
 
-def test_round_trip(make_run, tmp_path):
+def version(ledger) -> int:
+    return ledger.backend.version(ledger.conn)
+
+
+def test_round_trip(make_run, ledger_url, tmp_path):
     rec = build_record(make_run("r1", [evaluation("r1"), evaluation("r1", kind="transfer", simulator="mjx")]))
-    ledger = SqliteLedger(tmp_path / "l.sqlite")
+    ledger = open_ledger(ledger_url, tmp_path)
     ledger.add_run(rec)
     back = ledger.get_run("r1")
     assert record_json(back) == record_json(rec)
@@ -36,12 +40,21 @@ def test_round_trip(make_run, tmp_path):
     ledger.add_run(rec)  # upsert: still one run, evaluations replaced, not doubled
     assert len(ledger.list_runs()) == 1 and len(ledger.get_run("r1").evaluations) == 2
     assert ledger.get_run("missing") is None
-    assert ledger.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert ledger.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert version(ledger) == SCHEMA_VERSION
+    ledger.add_lab("lab1", "parallelism", "h" * 64, "/labs/lab1", {"levels": [256, 2048]})
+    ledger.add_lab("lab1", "parallelism", "h" * 64, "/labs/lab1", {"levels": [256, 4096]})  # upsert
+    assert ledger.get_lab("lab1") == {"levels": [256, 4096]} and ledger.get_lab("lab2") is None
+    ledger.close()
 
 
-def test_promotion_log_status_and_champion(make_run, tmp_path):
+def test_sqlite_ledger_is_in_wal_mode(tmp_path):
     ledger = SqliteLedger(tmp_path / "l.sqlite")
+    assert ledger.conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    assert ledger.conn.exec_driver_sql("PRAGMA user_version").scalar() == SCHEMA_VERSION
+
+
+def test_promotion_log_status_and_champion(make_run, ledger_url, tmp_path):
+    ledger = open_ledger(ledger_url, tmp_path)
     a, b = build_record(make_run("a")), build_record(make_run("b"))
     ledger.add_run(a)
     ledger.add_run(b)
@@ -54,8 +67,11 @@ def test_promotion_log_status_and_champion(make_run, tmp_path):
     (logged,) = ledger.promotions("b")
     assert logged.panels == (("disturbance", "a" * 64),) and logged.overrides == ("bootstrap",)
     assert logged.user == "tester" and logged.champion_id == "a"
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        ledger.conn.execute("DELETE FROM promotions")
+    for statement in ("DELETE FROM promotions", "UPDATE promotions SET decision = 'refused'"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            ledger.conn.exec_driver_sql(statement)
+    assert len(ledger.promotions()) == 2 and ledger.champion(a.task_key) == "b"
+    ledger.close()
 
 
 def test_migration_from_schema_v1_keeps_data(make_run, tmp_path):
@@ -72,10 +88,10 @@ def test_migration_from_schema_v1_keeps_data(make_run, tmp_path):
     conn.commit()
     conn.close()
     ledger = SqliteLedger(path)
-    assert ledger.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert version(ledger) == SCHEMA_VERSION == 3
     assert ledger.champion("t") == "old" and ledger.promotions()[0].overrides == ("bootstrap",)
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):  # v2 made the log append-only
-        ledger.conn.execute("UPDATE promotions SET decision = 'refused'")
+    with pytest.raises(DBAPIError, match="append-only"):  # v2 made the log append-only
+        ledger.conn.exec_driver_sql("UPDATE promotions SET decision = 'refused'")
     ledger.add_run(build_record(make_run("new")))
     assert [r.run_id for r in ledger.list_runs()] == ["new"]
 
@@ -97,28 +113,15 @@ def test_newer_schema_and_foreign_databases_are_refused(tmp_path):
         SqliteLedger(garbage)
 
 
-def test_concurrent_writers_lose_nothing(make_run, tmp_path):
-    record = build_record(make_run("template", [evaluation("template")]))
-    path = tmp_path / "shared.sqlite"
-    ctx = multiprocessing.get_context("spawn")
-    workers = [ctx.Process(target=insert_runs, args=(path, record, p, 50)) for p in ("p", "q")]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(timeout=120)
-    assert [w.exitcode for w in workers] == [0, 0]
-    ledger = SqliteLedger(path)
-    assert len(ledger.list_runs()) == 100
-    assert ledger.conn.execute("SELECT count(*) FROM evaluations").fetchone()[0] == 100
-
-
 def test_ledger_urls(tmp_path):
     runs = Path("runs")
     assert ledger_path(None, runs) == runs / "ledger.sqlite"
     assert ledger_path("sqlite:///abs/path.sqlite", runs) == Path("/abs/path.sqlite")
     assert ledger_path("some/file.sqlite", runs) == Path("some/file.sqlite")
-    with pytest.raises(LocoauditError, match="scheme 'postgresql' is not supported yet"):
-        ledger_path("postgresql://db.example/locoaudit", runs)
+    with pytest.raises(
+        LocoauditError, match=r"--ledger mysql://u:\*\*\*@db/x: scheme 'mysql' is not supported"
+    ):
+        ledger_path("mysql://u:pw@db/x", runs)
     with pytest.raises(LocoauditError, match="no ledger yet"):
         open_ledger(None, tmp_path / "nowhere", create=False)
     opened = open_ledger(f"sqlite://{tmp_path}/sub/l.sqlite", runs)  # sqlite:// + /abs/path
@@ -159,7 +162,7 @@ def test_migration_from_schema_v2_adds_the_lab_table(make_run, tmp_path):
     conn.close()
     old = SqliteLedger(path)  # migrates to v3
     old.add_run(build_record(make_run("r")))
-    assert old.conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert version(old) == 3
     assert old.get_lab("lab1") is None
     old.add_lab("lab1", "parallelism", "h" * 64, "/labs/lab1", {"levels": [256, 2048]})
     old.add_lab("lab1", "parallelism", "h" * 64, "/labs/lab1", {"levels": [256, 4096]})  # upsert

@@ -163,7 +163,11 @@ def register(verbs: argparse._SubParsersAction, common: Common) -> None:
         default="labs",
         help="folder for lab directories and their ledger (default labs/)",
     )
-    p.add_argument("--ledger", default=None, help="ledger URL (default OUT/ledger.sqlite)")
+    p.add_argument(
+        "--ledger",
+        default=None,
+        help="ledger URL: a path, sqlite:///path or postgresql://... (default OUT/ledger.sqlite)",
+    )
     p.add_argument("--resume", metavar="LAB_DIR", help="continue an interrupted lab")
     p.add_argument("--force", action="store_true", help="resume runs even if the code changed (recorded)")
     p.set_defaults(func=_cmd_parallelism)

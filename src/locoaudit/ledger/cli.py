@@ -83,7 +83,10 @@ def _ledger_options() -> argparse.ArgumentParser:
         "--runs-dir", default="runs", help="folder of run directories; the ledger is its ledger.sqlite"
     )
     common.add_argument(
-        "--ledger", metavar="URL", help="ledger database: sqlite:///abs/path.sqlite or a file path"
+        "--ledger",
+        metavar="URL",
+        help="ledger database: sqlite:///abs/path.sqlite, a file path, or postgresql://USER@HOST[:PORT]/DB "
+        "(a shared ledger; password from PGPASSWORD or ~/.pgpass)",
     )
     return common
 
