@@ -68,17 +68,19 @@ def run_seed(manifest: Manifest, args: argparse.Namespace, seed: int) -> dict:
     out = HERE / "out" / "runs"
     trainer = session.start(manifest, args.num_envs, seed, out, "cpu", args.threads)
     print(f"run {trainer.run_dir}", flush=True)
-    history, walked, collect, update, eval_s = [], [], [0.0], [0.0], [0.0]
+    history, walked, eval_s = [], [], [0.0]
+    spent = dict.fromkeys(("collect_s", "update_s", "collect_cpu_s", "update_cpu_s"), 0.0)
 
     def on_iteration(record: dict) -> bool:
-        collect[0] += record["collect_s"]
-        update[0] += record["update_s"]
-        if record["iteration"] % args.eval_every:
+        for key in spent:
+            spent[key] += record[key]
+        if record["iteration"] % args.eval_every or record["iteration"] < args.eval_from:
             return False
         t = time.perf_counter()
         result = evaluate(trainer, args.episodes, seed=10_000 + record["iteration"])
         eval_s[0] += time.perf_counter() - t
-        row = {k: record[k] for k in ("iteration", "samples", "wall_clock_s")} | result
+        row = {k: record[k] for k in ("iteration", "samples", "wall_clock_s")}
+        row |= {"cpu_s": spent["collect_cpu_s"] + spent["update_cpu_s"]} | result
         row["terrain_level"] = record["terrain_level"]
         history.append(row)
         print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}), flush=True)
@@ -89,6 +91,8 @@ def run_seed(manifest: Manifest, args: argparse.Namespace, seed: int) -> dict:
     session.run(trainer, args.iterations, quiet=True, minutes=args.minutes, on_iteration=on_iteration)
     c = trainer.counters
     first = walked[0] if walked else None
+    collect, update = spent["collect_s"], spent["update_s"]
+    cpu = spent["collect_cpu_s"] + spent["update_cpu_s"]
     return {
         "seed": seed,
         "walked": first is not None,
@@ -96,11 +100,18 @@ def run_seed(manifest: Manifest, args: argparse.Namespace, seed: int) -> dict:
         "samples_to_walk": None if first is None else first["samples"],
         "iterations_to_walk": None if first is None else first["iteration"],
         "iterations": c.iteration,
+        "cpu_s_to_walk": None if first is None else first["cpu_s"],
         "training_wall_clock_s": c.wall_clock_s,
-        "collect_s": collect[0],
-        "update_s": update[0],
-        "collect_fraction": collect[0] / max(collect[0] + update[0], 1e-9),
-        "env_steps_per_s": c.samples / max(collect[0], 1e-9),
+        "collect_s": collect,
+        "update_s": update,
+        "collect_fraction": collect / max(collect + update, 1e-9),
+        "env_steps_per_s": c.samples / max(collect, 1e-9),
+        "training_cpu_s": cpu,
+        "collect_cpu_s": spent["collect_cpu_s"],
+        "update_cpu_s": spent["update_cpu_s"],
+        "cpu_s_per_iteration": cpu / max(c.iteration, 1),
+        "collect_cpu_s_per_1k_samples": 1000 * spent["collect_cpu_s"] / max(c.samples, 1),
+        "update_cpu_s_per_iteration": spent["update_cpu_s"] / max(c.iteration, 1),
         "evaluation_s": eval_s[0],
         "run_dir": str(trainer.run_dir),
         "history": history,
@@ -123,9 +134,11 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=10.0, help="training wall-clock budget per seed")
     parser.add_argument("--iterations", type=int, default=10**9, help="iteration budget per seed")
     parser.add_argument("--eval-every", type=int, default=10)
+    parser.add_argument("--eval-from", type=int, default=0, help="no evaluation before this iteration")
     parser.add_argument("--episodes", type=int, default=64)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--threads", type=int, default=None, help="physics threads (default: the manifest's)")
+    parser.add_argument("--tag", default="", help="appended to the JSON file name (ablations side by side)")
     args = parser.parse_args()
     use_offline_menagerie(HERE.parent)
     manifest = load_manifest(args.manifest)
@@ -139,12 +152,14 @@ def main() -> int:
         "median_time_to_walk_s": median(runs, "time_to_walk_s"),
         "median_samples_to_walk": median(runs, "samples_to_walk"),
         "median_iterations_to_walk": median(runs, "iterations_to_walk"),
+        "median_cpu_s_to_walk": median(runs, "cpu_s_to_walk"),
+        "median_cpu_s_per_iteration": float(np.median([r["cpu_s_per_iteration"] for r in runs])),
         "median_collect_fraction": float(np.median([r["collect_fraction"] for r in runs])),
         "median_env_steps_per_s": float(np.median([r["env_steps_per_s"] for r in runs])),
         "ppo": dataclasses.asdict(manifest.ppo),
         "runs": runs,
     }
-    out = HERE / "out" / f"time_to_walk-{manifest.name}.json"
+    out = HERE / "out" / f"time_to_walk-{manifest.name}{'-' + args.tag if args.tag else ''}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(summary, indent=2))
     brief = {k: v for k, v in summary.items() if k not in ("runs", "ppo")}

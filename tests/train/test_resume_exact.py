@@ -18,7 +18,7 @@ from locoaudit.task.env import LocoEnv
 from locoaudit.train import session
 from locoaudit.train.checkpoint import load_checkpoint
 
-TIMING = {"wall_clock_s", "collect_s", "update_s", "env_steps_per_s"}
+TIMING = {"wall_clock_s", "collect_s", "update_s", "env_steps_per_s", "collect_cpu_s", "update_cpu_s"}
 
 
 def rows(run_dir):

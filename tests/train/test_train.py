@@ -20,6 +20,8 @@ METRICS_FIELDS = {
     "wall_clock_s",
     "collect_s",
     "update_s",
+    "collect_cpu_s",
+    "update_cpu_s",
     "env_steps_per_s",
     "episodes",
     "mean_episode_return",
@@ -82,7 +84,7 @@ def test_two_iterations_make_a_complete_run_directory(tiny_manifest, tmp_path):
 def test_same_seed_same_first_iteration_metrics(tiny_manifest, tmp_path):
     a = read_metrics(train(tiny_manifest, tmp_path / "a", 1).run_dir)[0]
     b = read_metrics(train(tiny_manifest, tmp_path / "b", 1).run_dir)[0]
-    timing = {"wall_clock_s", "collect_s", "update_s", "env_steps_per_s"}
+    timing = {"wall_clock_s", "collect_s", "update_s", "env_steps_per_s", "collect_cpu_s", "update_cpu_s"}
     assert {k: v for k, v in a.items() if k not in timing} == {k: v for k, v in b.items() if k not in timing}
 
 
@@ -93,7 +95,7 @@ def test_resume_matches_the_uninterrupted_run(tiny_manifest, tmp_path):
     assert resumed.counters.iteration == 2
     session.run(resumed, 2, quiet=True)
     split = read_metrics(first.run_dir)
-    timing = {"wall_clock_s", "collect_s", "update_s", "env_steps_per_s"}
+    timing = {"wall_clock_s", "collect_s", "update_s", "env_steps_per_s", "collect_cpu_s", "update_cpu_s"}
     for a, b in zip(straight, split, strict=True):
         assert {k: v for k, v in a.items() if k not in timing} == {
             k: v for k, v in b.items() if k not in timing

@@ -54,7 +54,7 @@ class Trainer:
         cfg, alg, env = self.manifest.ppo, self.alg, self.env
         before = self.snapshot()
         rollout = RolloutStats(env.dt)
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         obs = env.get_observations()
         with torch.inference_mode():
             for _ in range(cfg.num_steps_per_env):
@@ -67,7 +67,7 @@ class Trainer:
                 if stop_requested():
                     self._rewind(before)
                     return None
-            collect_s = time.perf_counter() - start
+            collect_s, collect_cpu_s = time.perf_counter() - start, time.process_time() - start_cpu
             alg.compute_returns(obs)
         st = alg.storage
         raw_advantages = st.returns - st.values  # before rsl-rl's normalisation
@@ -75,11 +75,13 @@ class Trainer:
         explained = stats.explained_variance(st.values, st.returns)
         batch_obs, batch_actions = st.observations.flatten(0, 1).clone(), st.actions.flatten(0, 1).clone()
         old_log_prob = st.actions_log_prob.flatten(0, 1).squeeze(-1).clone()
-        update_start = time.perf_counter()
+        update_start, update_cpu = time.perf_counter(), time.process_time()
         losses = self._update(before)
-        update_s = time.perf_counter() - update_start
+        update_s, update_cpu_s = time.perf_counter() - update_start, time.process_time() - update_cpu
         ratio = stats.ratio_stats(log_prob_of(alg, batch_obs, batch_actions), old_log_prob, cfg.clip_param)
-        return self._record(rollout, collect_s, update_s, adv, explained, ratio, losses)
+        timing = {"collect_s": collect_s, "update_s": update_s}
+        timing |= {"collect_cpu_s": collect_cpu_s, "update_cpu_s": update_cpu_s}
+        return self._record(rollout, timing, adv, explained, ratio, losses)
 
     def _update(self, before: dict[str, Any]) -> dict[str, float]:
         """alg.update(), rewinding and raising NonFiniteTraining when it meets NaN or inf."""
@@ -106,8 +108,10 @@ class Trainer:
         if problem is not None:
             raise NonFiniteTraining(f"iteration {self.counters.iteration + 1}: {problem}")
 
-    def _record(self, rollout, collect_s, update_s, adv, explained, ratio, losses) -> dict[str, Any]:
+    def _record(self, rollout, timing, adv, explained, ratio, losses) -> dict[str, Any]:
+        """The iteration's metrics; timing holds collect_s / update_s (wall) and *_cpu_s (process CPU)."""
         cfg, c, env = self.manifest.ppo, self.counters, self.env
+        collect_s, update_s = timing["collect_s"], timing["update_s"]
         samples = env.num_envs * cfg.num_steps_per_env
         c.iteration += 1
         c.samples += samples
@@ -118,8 +122,7 @@ class Trainer:
             "samples": c.samples,
             "updates": c.updates,
             "wall_clock_s": c.wall_clock_s,
-            "collect_s": collect_s,
-            "update_s": update_s,
+            **timing,
             "env_steps_per_s": samples / collect_s,
             **rollout.record(),
             "advantage": adv,
