@@ -28,6 +28,10 @@ def test_demo_quick_end_to_end(tmp_path, capsys):
     assert record["samples"] == record["num_envs"] * record["horizon"] * record["updates"] == 16 * 8 * 2
     assert {e["panel"] for e in record["heldout"]} == {"disturbance"}
     assert record["transfer"] and (out / "ledger.sqlite").is_file()
+    # the quick demo's push cell really pushes (3 s episodes, push at 1 s): recovery is judged
+    (heldout,) = (run / "evaluations").glob("disturbance-*-s2001.json")
+    cells = {c["name"]: c for c in json.loads(heldout.read_text())["cells"]}
+    assert cells["push_1.0"]["metrics"]["push_recovery_rate"]["n"] >= 1
     assert f"report: {run / 'report.html'}" in text and "Failure traces" in (run / "report.html").read_text()
     # the task still has no champion, so a second run is again a (refused) bootstrap
     assert main(["demo", "--quick", "--out", str(out), "--seed", "2"]) == 0

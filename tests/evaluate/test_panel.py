@@ -6,7 +6,7 @@ import pytest
 
 from locoaudit.errors import ManifestError
 from locoaudit.evaluate.conditions import overlaps, plan_batches
-from locoaudit.evaluate.panel import load_panel, panel_hash
+from locoaudit.evaluate.panel import load_panel, panel_hash, shortened
 from locoaudit.manifest import load_manifest
 
 
@@ -100,3 +100,16 @@ def test_shipped_disturbance_panel_declares_a_floor():
     panel = load_panel("disturbance")
     assert panel.min_episodes == 32 and panel.floor.cells == ("friction_high",)
     assert panel.floor.limits() == {"fall_rate": 0.15, "lin_vel_error": 0.4}
+
+
+def test_shortened_panels_still_push_inside_their_episodes():
+    panel = load_panel("disturbance")
+    short = shortened(panel, 3.0)
+    pushes = {c.name: c.push for c in short.cells if c.push.velocity > 0}
+    assert pushes and all(p.time_s == 1.0 for p in pushes.values())  # 3 s - 2 s recovery window
+    assert short.episode_s == 3.0 and panel_hash(short) != panel_hash(panel)
+    assert [c for c in short.cells if c.push.velocity == 0] == [
+        c for c in panel.cells if c.push.velocity == 0
+    ]
+    assert shortened(panel, 20.0) == panel  # pushes that fit stay where they are
+    assert all(c.push.time_s == 0.0 for c in shortened(panel, 1.0).cells if c.push.velocity > 0)

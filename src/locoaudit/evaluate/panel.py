@@ -10,6 +10,7 @@ the panel: `min_episodes` per cell (fewer is "insufficient evidence") and a comp
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -106,6 +107,23 @@ class Panel:
     )
     floor: Floor = field(default_factory=Floor)
     cells: tuple[Cell, ...] = spec((), "the cells")
+
+
+def shortened(panel: Panel, episode_s: float) -> Panel:
+    """The panel with episodes of episode_s; a push whose recovery window would not fit moves earlier.
+
+    Such a push lands at episode_s - recovery_window_s (at the start if that is negative), so a short
+    check (`demo --quick`) still pushes in every push cell and can judge recovery. The panel hash
+    changes with both, so shortened results are never construct-matched with full-length ones.
+    """
+    latest = max(0.0, episode_s - panel.recovery_window_s)
+
+    def fit(cell: Cell) -> Cell:
+        if cell.push.velocity <= 0 or cell.push.time_s <= latest:
+            return cell
+        return dataclasses.replace(cell, push=dataclasses.replace(cell.push, time_s=latest))
+
+    return dataclasses.replace(panel, episode_s=episode_s, cells=tuple(fit(c) for c in panel.cells))
 
 
 def load_panel(name_or_path: str) -> Panel:

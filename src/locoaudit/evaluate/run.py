@@ -14,7 +14,7 @@ import numpy as np
 from locoaudit.errors import LocoauditError
 from locoaudit.evaluate import conditions, engine, metrics
 from locoaudit.evaluate.engine import MakeEnv
-from locoaudit.evaluate.panel import Panel, load_panel, panel_hash
+from locoaudit.evaluate.panel import Panel, load_panel, panel_hash, shortened
 from locoaudit.evaluate.record import SOLVER_SENSITIVITY_SIMULATOR, CellResult, Evaluation, parse_metrics
 from locoaudit.evaluate.rollout import Policy, torch_policy
 from locoaudit.fileio import atomic_write_json
@@ -62,14 +62,15 @@ def evaluate_run(
 ) -> tuple[Evaluation, Path]:
     """Evaluate, write evaluations/<panel>-<hash12>-s<seed>.json (never overwriting) and traces.
 
-    episode_s shortens the panel's episodes; the panel hash then changes with it, so such results
-    are never construct-matched with full-length ones. `transfer` runs MuJoCo with perturbed solver
-    settings (kind solver_sensitivity); `other` runs the batches in another engine (kind transfer).
+    episode_s shortens the panel's episodes (panel.shortened: pushes move inside them); the panel hash
+    then changes with it, so such results are never construct-matched with full-length ones.
+    `transfer` runs MuJoCo with perturbed solver settings (kind solver_sensitivity); `other` runs the
+    batches in another engine (kind transfer).
     """
     loaded = load_policy(run_dir)
     panel = load_panel(panel_name)
     if episode_s is not None:
-        panel = dataclasses.replace(panel, episode_s=episode_s)
+        panel = shortened(panel, episode_s)
     held_out = check_held_out(loaded.manifest, panel, allow_overlap)
     seed = panel.seed if seed is None else seed
     phash = panel_hash(panel)
