@@ -1,8 +1,9 @@
 """The physics backend interface: N environments stepped as one batch.
 
 State arrays are live (N, ...) views: writes to qpos / qvel are the state the next step starts
-from. The CPU implementation is `mujoco_cpu.MujocoCpuBackend`; a GPU backend (MJX, MuJoCo Warp)
-implements the same protocol.
+from. Implementations: `mujoco_cpu.MujocoCpuBackend` (MuJoCo C, threads), `mjwarp.MujocoWarpBackend`
+(MuJoCo Warp on a GPU, or serially on the CPU; float64 host mirrors of its float32 state) and
+`genesis_cpu.GenesisBackend` (a second engine, for transfer evaluation).
 """
 
 from __future__ import annotations

@@ -1,0 +1,284 @@
+"""MuJoCo Warp (`mujoco-warp`): the Backend protocol on a Warp device, a CUDA GPU or (for tests) the CPU.
+
+All N environments are the N worlds of one `mujoco_warp.Data`; the per-env model fields of
+PARAM_FIELDS are batched model arrays (`put_model(batch_sizes=...)`, one row per world). Each
+policy step is one captured Warp graph (state in, `nsub` x (controls, `mujoco_warp.step`), outputs
+packed) with exactly one host-to-device copy (qpos, qvel and the step's controls) and one
+device-to-host copy (qpos, qvel, qacc, actuator forces, sensors, geom positions and the instability
+flag) around it. The host arrays are float64 mirrors of the device's float32 state: the task reads
+and writes them as it does the CPU backend's, and the next step uploads them.
+
+Physics differences from MuJoCo C (measured by tests/sim/test_mjwarp.py): single precision; with
+few solver iterations the two engines stop their constraint solver at different iterations (C
+reaches its tolerance in float64, Warp in float32 usually does not), which dominates the gap;
+no automatic reset of a diverged world (the instability mask reports non-finite or >1e10 qpos,
+qvel or qacc, and worlds whose contacts or constraints overflowed the preallocated buffers).
+State rows are MuJoCo's mjSTATE_INTEGRATION layout, so a state taken here loads into the CPU
+backend and back.
+"""
+
+from __future__ import annotations
+
+import mujoco
+import numpy as np
+
+from locoaudit.errors import LocoauditError
+from locoaudit.sim.mujoco_cpu import PARAM_FIELDS
+
+# State components this backend carries, in MuJoCo's row order; any other nonzero one is refused.
+_CARRIED = ("TIME", "QPOS", "QVEL", "WARMSTART", "CTRL", "QFRC_APPLIED", "XFRC_APPLIED")
+_ALL = ("ACT", "HISTORY", "EQ_ACTIVE", "MOCAP_POS", "MOCAP_QUAT", "USERDATA", "PLUGIN", "PLASTIC")
+MAXVAL = 1e10  # mjMAXVAL: MuJoCo C resets a simulation whose qpos, qvel or qacc exceed it
+# Overflows that mean a world lost contacts or constraints (iteration limits are normal).
+_OVERFLOWS = ("NEFC", "NJMAX_NNZ", "BROADPHASE", "NARROWPHASE", "CCD", "HFIELD")
+
+
+def load_warp():
+    """(warp, mujoco_warp), initialised quietly; a clear error when they are not installed."""
+    try:
+        import warp as wp
+    except ImportError:
+        raise LocoauditError(
+            "the warp backend needs mujoco-warp and warp-lang (pip install -c constraints.txt -e '.[warp]')"
+        ) from None
+    wp.config.quiet = True  # no banner, no per-module load lines
+    import mujoco_warp as mjw
+
+    wp.init()
+    return wp, mjw
+
+
+def warp_device(wp, device: str):
+    """The Warp device for a torch-style name (cpu, cuda, cuda:N); an error naming it when absent."""
+    if device.startswith("cuda") and not wp.is_cuda_available():
+        raise LocoauditError(f"--device {device}: CUDA is not available to Warp on this machine")
+    try:
+        return wp.get_device(device)
+    except (RuntimeError, ValueError) as exc:
+        raise LocoauditError(f"--device {device}: {exc}") from None
+
+
+def check_state_layout(model: mujoco.MjModel) -> None:
+    """Refuse models whose integration state has components this backend does not carry."""
+    for name in _ALL:
+        if mujoco.mj_stateSize(model, getattr(mujoco.mjtState, f"mjSTATE_{name}")):
+            raise LocoauditError(
+                f"the warp backend does not carry state component {name.lower()} of this model"
+            )
+
+
+def integration_template(model: mujoco.MjModel) -> np.ndarray:
+    """(nstate,) the mjSTATE_INTEGRATION row of a freshly reset MjData."""
+    data = mujoco.MjData(model)
+    row = np.empty(mujoco.mj_stateSize(model, mujoco.mjtState.mjSTATE_INTEGRATION))
+    mujoco.mj_getState(model, data, row, mujoco.mjtState.mjSTATE_INTEGRATION)
+    return row
+
+
+def _bad_rows(x: np.ndarray) -> np.ndarray:
+    """(N,) rows holding a non-finite value or one beyond mjMAXVAL (Warp would go on from them)."""
+    with np.errstate(invalid="ignore"):
+        return ~(np.abs(x) <= MAXVAL).all(axis=1)
+
+
+class MujocoWarpBackend:
+    """N worlds of one model in MuJoCo Warp on `device`, seen through float64 host mirrors."""
+
+    def __init__(self, model: mujoco.MjModel, num_envs: int, device: str = "cpu"):
+        check_state_layout(model)
+        wp, mjw = load_warp()
+        from locoaudit.sim import warp_kernels
+
+        self._wp, self._mjw, self._k = wp, mjw, warp_kernels
+        self.model, self.num_envs = model, num_envs
+        self.device = warp_device(wp, device)
+        with wp.ScopedDevice(self.device):
+            self._m = mjw.put_model(model, batch_sizes={name: num_envs for name in PARAM_FIELDS})
+            self._m.opt.warn_overflow = 0  # overflows are read per world, not printed
+            self._d = mjw.make_data(model, nworld=num_envs)
+        self._overflow_mask = int(sum(getattr(mjw.OverflowType, n) for n in _OVERFLOWS))
+        nq, nv, nu, ns, ng = model.nq, model.nv, model.nu, model.nsensordata, model.ngeom
+        widths = {"qpos": nq, "qvel": nv, "qacc": nv, "actuator_force": nu, "sensordata": ns}
+        widths |= {"geom_xpos": 3 * ng, "unstable": 1}
+        self._cols, start = {}, 0
+        for name, width in widths.items():
+            self._cols[name] = slice(start, start + width)
+            start += width
+        self._host = np.zeros((num_envs, start))  # float64 mirror of the packed outputs
+        self._out = self._device_zeros((num_envs, start))
+        self.qpos, self.qvel = self._view("qpos"), self._view("qvel")
+        self.qacc, self.actuator_force = self._view("qacc"), self._view("actuator_force")
+        self.sensordata = self._view("sensordata")
+        self._geom_xpos = self._view("geom_xpos").reshape(num_envs, ng, 3)
+        self._params = {
+            name: np.tile(getattr(model, name), (num_envs,) + (1,) * getattr(model, name).ndim)
+            for name in PARAM_FIELDS
+        }
+        self._template = integration_template(model)
+        self._graphs: dict[int, tuple] = {}  # nsub -> (device inputs, graph)
+        self._kin = None  # (device state, device geom_xpos, graph) of geom_positions
+        self.reset(np.arange(num_envs), np.tile(model.qpos0, (num_envs, 1)), np.zeros((num_envs, nv)))
+
+    # ------------------------------------------------------------ helpers
+    def _view(self, name: str) -> np.ndarray:
+        return self._host[:, self._cols[name]]
+
+    def _device_zeros(self, shape, dtype=None):
+        wp = self._wp
+        return wp.zeros(shape, dtype=dtype or wp.float32, device=self.device)
+
+    def _upload(self, dev, host32: np.ndarray) -> None:
+        """One host-to-device copy into a preallocated device array."""
+        self._wp.copy(dev, self._wp.array(host32, dtype=dev.dtype, device="cpu"))
+
+    def _state_inputs(self, width: int) -> np.ndarray:
+        """(N, width) float32 rows beginning with the host qpos and qvel."""
+        nq, nv = self.model.nq, self.model.nv
+        rows = np.zeros((self.num_envs, width), dtype=np.float32)
+        rows[:, :nq], rows[:, nq : nq + nv] = self.qpos, self.qvel
+        return rows
+
+    # ------------------------------------------------------------- stepping
+    def step(self, control: np.ndarray) -> np.ndarray:
+        """Advance all worlds by control.shape[1] substeps; returns the (N,) mask of unstable worlds."""
+        nsub = control.shape[1]
+        nq, nv = self.model.nq, self.model.nv
+        dev_in, graph = self._step_graph(nsub)
+        rows = self._state_inputs(nq + nv + nsub * self.model.nu)
+        rows[:, nq + nv :] = control.reshape(self.num_envs, -1)
+        bad_input = _bad_rows(self.qpos) | _bad_rows(self.qvel)  # as mj_checkPos / mj_checkVel
+        self._upload(dev_in, rows)
+        self._wp.capture_launch(graph)
+        self._host[:] = self._out.numpy()
+        return bad_input | (self._host[:, self._cols["unstable"].start] > 0)
+
+    def _step_graph(self, nsub: int):
+        if nsub not in self._graphs:
+            nq, nv, nu = self.model.nq, self.model.nv, self.model.nu
+            dev_in = self._device_zeros((self.num_envs, nq + nv + nsub * nu))
+            self._upload(dev_in, self._state_inputs(dev_in.shape[1]))  # the eager run steps the real state
+            self._graphs[nsub] = (dev_in, self._capture(lambda: self._launch_step(dev_in, nsub)))
+        return self._graphs[nsub]
+
+    def _capture(self, launch):
+        """A Warp graph of `launch`, after one eager run that compiles (or loads) its kernels."""
+        wp = self._wp
+        with wp.ScopedDevice(self.device):
+            saved = self.get_state(np.arange(self.num_envs))
+            launch()  # compiles every kernel the graph will hold; the state is restored below
+            with wp.ScopedCapture(force_module_load=False) as capture:
+                launch()
+            self.set_state(np.arange(self.num_envs), saved)
+        return capture.graph
+
+    def _launch_step(self, dev_in, nsub: int) -> None:
+        wp, k, m, d = self._wp, self._k, self._m, self._d
+        n, nq, nv, nu = self.num_envs, self.model.nq, self.model.nv, self.model.nu
+        wp.launch(k.unpack_inputs, dim=n, inputs=[dev_in, d.qpos, d.qvel, d.overflow])
+        for sub in range(nsub):
+            wp.launch(k.set_ctrl, dim=n, inputs=[dev_in, nq + nv + sub * nu, d.ctrl])
+            self._mjw.step(m, d)
+        wp.launch(
+            k.pack_outputs,
+            dim=n,
+            inputs=[
+                d.qpos,
+                d.qvel,
+                d.qacc,
+                d.actuator_force,
+                d.sensordata,
+                d.geom_xpos,
+                d.overflow,
+                self._overflow_mask,
+            ],
+            outputs=[self._out],
+        )
+
+    # ------------------------------------------------------------ protocol
+    def reset(self, ids: np.ndarray, qpos: np.ndarray, qvel: np.ndarray) -> None:
+        """Model defaults for everything (time, warm start, controls, applied forces), then qpos / qvel."""
+        if len(ids) == 0:
+            return
+        nq, nv = self.model.nq, self.model.nv
+        rows = np.tile(self._template, (len(ids), 1))
+        rows[:, 1 : 1 + nq], rows[:, 1 + nq : 1 + nq + nv] = qpos, qvel
+        self.set_state(ids, rows)
+
+    def geom_positions(self, ids: np.ndarray, geoms: np.ndarray) -> np.ndarray:
+        """World positions (n, G, 3) of geoms in envs `ids` at their current qpos (kinematics only)."""
+        if self._kin is None:
+            state = self._device_zeros((self.num_envs, self.model.nq + self.model.nv))
+            out = self._device_zeros((self.num_envs, 3 * self.model.ngeom))
+            self._upload(state, self._state_inputs(state.shape[1]))
+            self._kin = (state, out, self._capture(lambda: self._launch_kinematics(state, out)))
+        state, out, graph = self._kin
+        self._upload(state, self._state_inputs(state.shape[1]))
+        self._wp.capture_launch(graph)
+        xpos = out.numpy().reshape(self.num_envs, -1, 3)
+        self._geom_xpos[ids] = xpos[ids]
+        return self._geom_xpos[ids][:, geoms]
+
+    def _launch_kinematics(self, state, out) -> None:
+        wp, k, d = self._wp, self._k, self._d
+        wp.launch(k.unpack_inputs, dim=self.num_envs, inputs=[state, d.qpos, d.qvel, d.overflow])
+        self._mjw.kinematics(self._m, d)
+        wp.launch(k.pack_geom_xpos, dim=self.num_envs, inputs=[d.geom_xpos], outputs=[out])
+
+    def feet_xy(self, geoms: np.ndarray) -> np.ndarray:
+        """(N, G, 2) horizontal positions of geoms from the last substep."""
+        return self._geom_xpos[:, geoms, :2].copy()
+
+    def set_params(self, ids: np.ndarray, params: dict[str, np.ndarray]) -> None:
+        """Write per-env model rows (PARAM_FIELDS) of envs `ids` into the batched device model."""
+        if len(ids) == 0:
+            return
+        wp, k = self._wp, self._k
+        dev_ids = wp.array(np.asarray(ids, dtype=np.int32), dtype=wp.int32, device=self.device)
+        for name, values in params.items():
+            self._params[name][ids] = values
+            dst = getattr(self._m, name)
+            rows = np.ascontiguousarray(self._params[name][ids], dtype=np.float32)
+            kernel = {wp.float32: k.scatter_float, wp.vec3: k.scatter_vec3}.get(dst.dtype, k.scatter_vec10)
+            src = wp.array(rows, dtype=dst.dtype, device=self.device)
+            wp.launch(kernel, dim=(len(ids), dst.shape[1]), inputs=[dev_ids, src, dst], device=self.device)
+
+    def param(self, name: str) -> np.ndarray:
+        """Per-env values (N, ...) of a PARAM_FIELDS model field, as last written (a copy of the device's)."""
+        return self._params[name]
+
+    def get_state(self, ids: np.ndarray) -> np.ndarray:
+        """mjSTATE_INTEGRATION rows (n, nstate) of envs `ids`; qpos / qvel from the host mirrors."""
+        wp, d = self._wp, self._d
+        nq, nv = self.model.nq, self.model.nv
+        ids = np.asarray(ids)
+        dev_ids = wp.array(ids.astype(np.int32), dtype=wp.int32, device=self.device)
+        rows = self._device_zeros((len(ids), len(self._template)))
+        if len(ids):
+            fields = [d.time, d.qpos, d.qvel, d.qacc_warmstart, d.ctrl, d.qfrc_applied, d.xfrc_applied]
+            wp.launch(
+                self._k.gather_state,
+                dim=len(ids),
+                inputs=[dev_ids, *fields],
+                outputs=[rows],
+                device=self.device,
+            )
+        out = rows.numpy().astype(np.float64)
+        out[:, 1 : 1 + nq], out[:, 1 + nq : 1 + nq + nv] = self.qpos[ids], self.qvel[ids]
+        return out
+
+    def set_state(self, ids: np.ndarray, state: np.ndarray) -> None:
+        """Restore rows recorded by get_state (or by the CPU backend: the layout is MuJoCo's)."""
+        wp, d = self._wp, self._d
+        nq, nv = self.model.nq, self.model.nv
+        ids, state = np.asarray(ids), np.asarray(state, dtype=np.float64)
+        if state.shape != (len(ids), len(self._template)):
+            raise ValueError(f"state rows {state.shape} do not fit ({len(ids)}, {len(self._template)})")
+        if len(ids) == 0:
+            return
+        self.qpos[ids], self.qvel[ids] = state[:, 1 : 1 + nq], state[:, 1 + nq : 1 + nq + nv]
+        dev_ids = wp.array(ids.astype(np.int32), dtype=wp.int32, device=self.device)
+        rows = wp.array(state.astype(np.float32), dtype=wp.float32, device=self.device)
+        fields = [d.time, d.qpos, d.qvel, d.qacc_warmstart, d.ctrl, d.qfrc_applied, d.xfrc_applied]
+        wp.launch(
+            self._k.scatter_state, dim=len(ids), inputs=[dev_ids, rows], outputs=fields, device=self.device
+        )
