@@ -123,6 +123,11 @@ MANIFESTS: list[tuple[str, Callable[[Ctx], str], str]] = [
         lambda c: c.manifest(('name = "quadruped_flat"', 'name = "../../escape"')),
         "m.toml: name:",
     ),
+    (
+        "unknown_backend",
+        lambda c: c.manifest(("threads = 1", 'threads = 1\nbackend = "gpu"')),
+        "m.toml: sim.backend:",
+    ),
     ("unknown_robot", lambda c: c.manifest(('name = "quadruped"', 'name = "spot"')), "m.toml: robot.name:"),
     (
         "unknown_undesired_body",

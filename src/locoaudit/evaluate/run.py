@@ -23,6 +23,8 @@ from locoaudit.safety import inside
 from locoaudit.traces.format import write_trace
 from locoaudit.train.policy import load_policy
 
+SIMULATORS = {"mujoco": "mujoco_cpu", "warp": "mujoco_warp"}  # sim.backend -> Evaluation.simulator
+
 
 @dataclass(frozen=True)
 class OtherEngine:
@@ -147,7 +149,7 @@ def _results(loaded, panel, phash, seed, held_out, tables, batches, traces, run_
         manifest_hash=manifest_hash(loaded.manifest),
         seed=seed,
         kind="heldout",
-        simulator="mujoco_cpu",
+        simulator=SIMULATORS[loaded.manifest.sim.backend],
         held_out=held_out,
         checkpoint_iteration=loaded.iteration,
         created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -85,6 +85,11 @@ def manifest_from_canonical(plain: dict, source: str = "<canonical>") -> Manifes
     return manifest_from_dict(table, source)
 
 
+def with_backend(manifest: Manifest, backend: str) -> Manifest:
+    """The manifest with sim.backend replaced: a command-line override, so the hash changes with it."""
+    return dataclasses.replace(manifest, sim=dataclasses.replace(manifest.sim, backend=backend))
+
+
 MAX_SCAN_POINTS = 4096  # per env; legged_gym's scan has 187
 
 

@@ -35,6 +35,7 @@ def spec(
 
 
 EMPTY: MappingProxyType = MappingProxyType({})
+BACKENDS = ("mujoco", "warp")  # sim.backend: MuJoCo C (sim/mujoco_cpu.py) or MuJoCo Warp (sim/mjwarp.py)
 PRIVILEGED_TERMS = ("base_lin_vel", "friction", "height_scan")  # critic-only observation terms
 
 
@@ -71,6 +72,12 @@ class SimSection:
     impratio: float = spec(1.0, "frictional-to-normal impedance ratio", 1.0, 1000.0)
     integrator: str = spec("implicitfast", "integrator", choices=("euler", "implicitfast", "implicit", "rk4"))
     threads: int = spec(2, "physics threads (0 = all CPUs)", 0, 1024)
+    backend: str = spec(
+        "mujoco",
+        "physics engine: 'mujoco' (MuJoCo C on CPU threads) or 'warp' (MuJoCo Warp on the --device: "
+        "a CUDA GPU, or serially on the CPU)",
+        choices=BACKENDS,
+    )
 
 
 @dataclass(frozen=True)

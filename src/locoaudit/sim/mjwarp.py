@@ -41,7 +41,8 @@ def load_warp():
         raise LocoauditError(
             "the warp backend needs mujoco-warp and warp-lang (pip install -c constraints.txt -e '.[warp]')"
         ) from None
-    wp.config.quiet = True  # no banner, no per-module load lines
+    wp.config.quiet = True  # no banner
+    wp.config.log_level = wp.LOG_WARNING  # no line per kernel module loaded
     import mujoco_warp as mjw
 
     wp.init()

@@ -22,7 +22,18 @@ def load_checked(name_or_path: str | Path, num_envs: int) -> Manifest:
     manifest = manifest_from_dict(table, source)
     check_robot(manifest, source)
     check_batch(manifest, num_envs, source)
+    check_backend(manifest, source)
     return manifest
+
+
+def check_backend(m: Manifest, source: str) -> None:
+    """sim.backend = 'warp' needs mujoco-warp installed (the `warp` extra)."""
+    from importlib.util import find_spec
+
+    if m.sim.backend == "warp" and (find_spec("mujoco_warp") is None or find_spec("warp") is None):
+        raise ManifestError(
+            source, "sim.backend", "'warp' needs mujoco-warp and warp-lang: pip install -e '.[warp]'"
+        )
 
 
 def check_robot(m: Manifest, source: str) -> None:

@@ -51,7 +51,7 @@ class StepResult:
 
 
 class LocoEnv:
-    """N environments of one manifest, on the MuJoCo CPU backend."""
+    """N environments of one manifest, on the manifest's backend (sim.backend) or another engine's."""
 
     def __init__(
         self,
@@ -60,6 +60,7 @@ class LocoEnv:
         seed: int,
         threads: int | None = None,
         backend: BackendFactory | None = None,
+        sim_device: str = "cpu",
     ):
         if num_envs <= 0:
             raise ValueError(f"num_envs must be positive, got {num_envs}")
@@ -67,7 +68,11 @@ class LocoEnv:
         self.rng = np.random.default_rng(seed)
         self.built: BuiltModel = build_model(manifest)
         nthread = manifest.sim.threads if threads is None else threads
-        if backend is None:
+        if backend is None and manifest.sim.backend == "warp":  # sim_device: where Warp runs
+            from locoaudit.sim.mjwarp import MujocoWarpBackend
+
+            self.backend = MujocoWarpBackend(self.built.model, num_envs, sim_device)
+        elif backend is None:
             self.backend = MujocoCpuBackend(self.built.model, num_envs, nthread)
         else:  # another engine for the same model (transfer evaluation)
             self.backend = backend(self.built, num_envs)

@@ -9,6 +9,7 @@ from pathlib import Path
 from locoaudit import argtypes
 from locoaudit.argtypes import positive_int
 from locoaudit.errors import LocoauditError
+from locoaudit.manifest.schema import BACKENDS
 from locoaudit.options import Common
 
 DESCRIPTION = (
@@ -19,18 +20,23 @@ DESCRIPTION = (
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    from locoaudit.manifest.load import with_backend
     from locoaudit.task.checks import load_checked
     from locoaudit.train import session
 
     manifest = load_checked(args.manifest, args.num_envs) if args.manifest else None
     if args.resume:
-        trainer = session.resume(Path(args.resume), manifest, args.force, args.device)
+        trainer = session.resume(Path(args.resume), manifest, args.force, args.device, args.backend)
         print(f"resuming {trainer.run_dir} at iteration {trainer.counters.iteration}", file=sys.stderr)
     else:
         if manifest is None:
             raise LocoauditError("train: give a manifest (e.g. quadruped_flat) or --resume RUN_DIR")
+        overrides = None
+        if args.backend is not None and args.backend != manifest.sim.backend:
+            overrides = {"sim.backend": {"file": manifest.sim.backend, "used": args.backend}}
+            manifest = with_backend(manifest, args.backend)
         trainer = session.start(
-            manifest, args.num_envs, args.seed, Path(args.out), args.device or "cpu", args.threads
+            manifest, args.num_envs, args.seed, Path(args.out), args.device or "cpu", args.threads, overrides
         )
         print(f"run {trainer.run_dir}", file=sys.stderr)
     result = session.run(trainer, args.iterations, quiet=args.quiet, minutes=args.minutes)
@@ -66,7 +72,17 @@ def register(verbs: argparse._SubParsersAction, common: Common) -> None:
         "--out", type=argtypes.out_dir, default="runs", help="folder for run directories (default runs/)"
     )
     train.add_argument(
-        "--device", type=argtypes.device, default=None, help="policy device: cpu (default) or cuda"
+        "--device",
+        type=argtypes.device,
+        default=None,
+        help="policy device, and where the warp backend runs: cpu (default), cuda or cuda:N",
+    )
+    train.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default=None,
+        help="physics engine instead of the manifest's sim.backend; the run's frozen manifest (and so "
+        "its hash) says which ran, and run.json records the override",
     )
     train.add_argument("--resume", metavar="RUN_DIR", help="continue this run from its latest checkpoint")
     train.add_argument(

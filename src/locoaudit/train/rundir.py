@@ -79,15 +79,21 @@ def new_run_id(manifest: Manifest, seed: int) -> str:
 
 
 def create_run_dir(
-    out: Path, manifest: Manifest, seed: int, num_envs: int, device: str, threads: int
+    out: Path,
+    manifest: Manifest,
+    seed: int,
+    num_envs: int,
+    device: str,
+    threads: int,
+    extra: dict | None = None,
 ) -> Path:
-    """Make a fresh run directory (never reusing one) and write manifest.json and run.json."""
+    """Make a fresh run directory (never reusing one) and write manifest.json and run.json (+ extra keys)."""
     out.mkdir(parents=True, exist_ok=True)
     run_id = new_run_id(manifest, seed)
     path = inside(out, run_id)
     path.mkdir(exist_ok=False)
     try:
-        _fill_run_dir(path, manifest, seed, num_envs, device, threads)
+        _fill_run_dir(path, manifest, seed, num_envs, device, threads, extra or {})
     except BaseException:
         shutil.rmtree(path, ignore_errors=True)  # nothing half-written
         raise
@@ -95,7 +101,7 @@ def create_run_dir(
 
 
 def _fill_run_dir(
-    path: Path, manifest: Manifest, seed: int, num_envs: int, device: str, threads: int
+    path: Path, manifest: Manifest, seed: int, num_envs: int, device: str, threads: int, extra: dict
 ) -> None:
     (path / "checkpoints").mkdir()
     atomic_write_bytes(inside(path, "manifest.json"), canonical_json(manifest).encode())
@@ -113,7 +119,7 @@ def _fill_run_dir(
         "libraries": library_versions(),
         "machine": machine(device),
         "resumes": [],
-    }
+    } | extra
     atomic_write_json(inside(path, "run.json"), record)
 
 

@@ -17,6 +17,7 @@ import torch
 from locoaudit.errors import LocoauditError, NonFiniteTraining
 from locoaudit.fileio import read_text
 from locoaudit.manifest import Manifest, canonical_json, manifest_hash
+from locoaudit.manifest.load import with_backend
 from locoaudit.safety import inside
 from locoaudit.task.checks import check_batch
 from locoaudit.task.env import LocoEnv
@@ -49,29 +50,56 @@ def _make_trainer(
     manifest: Manifest, num_envs: int, seed: int, device: str, threads: int | None, run_dir: Path
 ):
     torch.manual_seed(seed)
-    env = LocoVecEnv(LocoEnv(manifest, num_envs, seed=seed, threads=threads), device=device)
+    env = LocoVecEnv(
+        LocoEnv(manifest, num_envs, seed=seed, threads=threads, sim_device=device), device=device
+    )
     alg, summary = build_ppo(env, manifest.ppo, device)
     return Trainer(manifest, env, alg, run_dir), summary
 
 
+def backend_record(manifest: Manifest, device: str, overrides: dict | None = None) -> dict[str, Any]:
+    """run.json keys saying which physics ran where, and what the command line changed in the manifest."""
+    record = {
+        "backend": manifest.sim.backend,
+        "sim_device": device if manifest.sim.backend == "warp" else "cpu",
+    }
+    return record | ({"manifest_overrides": overrides} if overrides else {})
+
+
 def start(
-    manifest: Manifest, num_envs: int, seed: int, out: Path, device: str, threads: int | None
+    manifest: Manifest,
+    num_envs: int,
+    seed: int,
+    out: Path,
+    device: str,
+    threads: int | None,
+    overrides: dict | None = None,
 ) -> Trainer:
-    """A new run: fresh directory, env and PPO (seeded), iteration 0."""
+    """A new run: fresh directory, env and PPO (seeded), iteration 0.
+
+    overrides: command-line changes already applied to `manifest` ({"sim.backend": {"file": ..,
+    "used": ..}}), recorded in run.json; the stored manifest and its hash are the ones that ran.
+    """
     check_device(device)
     nthread = manifest.sim.threads if threads is None else threads
     trainer, summary = _make_trainer(manifest, num_envs, seed, device, threads, Path())
-    trainer.run_dir = create_run_dir(out, manifest, seed, num_envs, device, nthread)
+    extra = backend_record(manifest, device, overrides)
+    trainer.run_dir = create_run_dir(out, manifest, seed, num_envs, device, nthread, extra)
     atomic_write_bytes(inside(trainer.run_dir, "models.txt"), summary.encode())
     return trainer
 
 
-def resume(run_dir: Path, manifest: Manifest | None, force: bool, device: str | None) -> Trainer:
-    """Continue a run from its latest checkpoint; refuse a changed manifest or code unless forced."""
+def resume(
+    run_dir: Path, manifest: Manifest | None, force: bool, device: str | None, backend: str | None = None
+) -> Trainer:
+    """Continue a run from its latest checkpoint; refuse a changed manifest (--backend changes it) or
+    code unless forced."""
     record = read_run(run_dir)
     stored = load_run_manifest(run_dir)
     state = load_checkpoint(run_dir)
     manifest = manifest or stored
+    if backend is not None:
+        manifest = with_backend(manifest, backend)
     check_batch(manifest, record["num_envs"], "--resume manifest")
     mismatches = _mismatches(record, state, manifest)
     if mismatches and not force:

@@ -1,0 +1,72 @@
+"""sim.backend = "warp" end to end on the CPU: the env on MuJoCo Warp, `train --backend warp`, the run record.
+
+Uses the converged-solver quadruped of test_mjwarp.py (the same Warp kernel build) with tiny PPO settings.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import warp as wp
+
+from locoaudit.cli import main
+from locoaudit.manifest import load_manifest, manifest_hash
+from locoaudit.manifest.load import with_backend
+from locoaudit.sim.mjwarp import MujocoWarpBackend
+from locoaudit.task.env import LocoEnv
+
+wp.config.optimization_level = 0  # the build test_mjwarp.py uses
+EDITS = [
+    ("iterations = 4", "iterations = 100"),
+    ("ls_iterations = 8", "ls_iterations = 100"),
+    ("num_steps_per_env = 24", "num_steps_per_env = 4"),
+    ("num_mini_batches = 4", "num_mini_batches = 2"),
+    ("num_learning_epochs = 5", "num_learning_epochs = 1"),
+    ("actor_hidden_dims = [256, 128, 64]", "actor_hidden_dims = [16]"),
+    ("critic_hidden_dims = [256, 128, 64]", "critic_hidden_dims = [16]"),
+]
+
+
+@pytest.fixture
+def converged_toml(tmp_path):
+    from importlib import resources
+
+    text = resources.files("locoaudit.manifests").joinpath("quadruped_flat.toml").read_text()
+    for old, new in EDITS:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path = tmp_path / "converged.toml"
+    path.write_text(text)
+    return path
+
+
+def test_the_env_runs_on_warp_when_the_manifest_says_so(converged_toml):
+    manifest = with_backend(load_manifest(converged_toml), "warp")
+    env = LocoEnv(manifest, 3, seed=0, sim_device="cpu")
+    assert isinstance(env.backend, MujocoWarpBackend)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        result = env.step(rng.uniform(-1, 1, (3, env.num_actions)))
+        assert np.isfinite(result.obs["actor"]).all() and np.isfinite(result.reward).all()
+    assert not result.terminated.any()  # spawned standing: no falls in 3 steps
+    assert env.state_dict()["physics"].shape == (3, 170)  # mjSTATE_INTEGRATION rows, as on MuJoCo C
+
+
+def test_train_backend_warp_records_the_override(converged_toml, tmp_path):
+    out = tmp_path / "runs"
+    argv = ["train", str(converged_toml), "--num-envs", "2", "--iterations", "1", "--out", str(out)]
+    assert main([*argv, "--backend", "warp", "--quiet"]) == 0
+    (run,) = out.iterdir()
+    record = json.loads((run / "run.json").read_text())
+    assert record["backend"] == "warp" and record["sim_device"] == "cpu"
+    assert record["manifest_overrides"] == {"sim.backend": {"file": "mujoco", "used": "warp"}}
+    stored = json.loads((run / "manifest.json").read_text())
+    assert stored["sim"]["backend"] == "warp"
+    # the stored manifest is the one that ran: its hash is not the file's
+    file_manifest = load_manifest(converged_toml)
+    assert record["manifest_hash"] == manifest_hash(with_backend(file_manifest, "warp"))
+    assert record["manifest_hash"] != manifest_hash(file_manifest)
+    (row,) = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert row["samples"] == 8 and np.isfinite(row["env_steps_per_s"])
