@@ -119,3 +119,30 @@ def test_old_files_calling_perturbed_mujoco_a_transfer_read_as_solver_sensitivit
     assert parse_evaluation(old, "old.json").kind == "solver_sensitivity"
     genesis = old | {"simulator": "genesis-1.4.5"}
     assert parse_evaluation(genesis, "new.json").kind == "transfer"
+
+
+def test_pooled_rate_is_all_steps_over_all_stepping_seconds():
+    from locoaudit.evaluate.run import pooled_rate
+
+    # 100 steps at 50/s (2 s) then 300 steps at 100/s (3 s): 400 steps in 5 s. Summing running
+    # totals instead (100/50 + 400/100 = 6 s) gave 66.7, the bug this guards against.
+    assert pooled_rate([(100, 50.0), (300, 100.0)]) == pytest.approx(80.0)
+    assert pooled_rate([(100, 50.0), (0, 0.0)]) == pytest.approx(50.0)  # a batch that never stepped
+    assert pooled_rate([]) is None
+
+
+def test_multi_batch_rate_pools_the_batches(untrained_run, tiny_panel, monkeypatch):
+    from locoaudit.evaluate import engine
+
+    logs, run_batch = [], engine.run_batch
+
+    def spy(*args, **kwargs):
+        logs.append(run_batch(*args, **kwargs))
+        return logs[-1]
+
+    monkeypatch.setattr(engine, "run_batch", spy)
+    body, _ = evaluate_run(untrained_run, str(tiny_panel), threads=1)
+    assert len(logs) == 3  # the plane cells, then curbs on two terrain seeds
+    steps = [float(log.steps.sum()) for log in logs]
+    seconds = sum(n / log.env_steps_per_s for n, log in zip(steps, logs, strict=True))
+    assert body["env_steps_per_s"] == pytest.approx(sum(steps) / seconds, rel=1e-12)

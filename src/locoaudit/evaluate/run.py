@@ -83,7 +83,7 @@ def evaluate_run(
     policy = other.policy if other else torch_policy(loaded.actor)
     batches = conditions.plan_batches(loaded.manifest, panel, episodes, transfer)
     tables: dict[int, list] = {i: [] for i in range(len(panel.cells))}
-    traces, steps, seconds, skipped = [], 0, 0.0, {}
+    traces, rates, skipped = [], [], {}
     for k, batch in enumerate(batches):
         batch_seed = int(np.random.SeedSequence([seed, k]).generate_state(1)[0])
         reason = other.unsupported(batch.manifest) if other else None
@@ -104,8 +104,7 @@ def evaluate_run(
         }
         if not other:  # traces replay in MuJoCo only
             traces += _write_traces(trace_dir, batch, panel, log, header)
-        steps += int(log.steps.sum())
-        seconds += steps / max(log.env_steps_per_s, 1e-9) if log.env_steps_per_s else 0.0
+        rates.append((int(log.steps.sum()), log.env_steps_per_s))
         if progress:
             progress(k + 1, len(batches))
     result = _results(loaded, panel, phash, seed, held_out, tables, batches, traces, run_dir, skipped)
@@ -116,10 +115,18 @@ def evaluate_run(
     if other:
         extra = {**result.extra, "deployment": other.evidence}
         result = dataclasses.replace(result, kind="transfer", simulator=other.simulator, extra=extra)
-    result = dataclasses.replace(result, env_steps_per_s=steps / seconds if seconds else None)
+    result = dataclasses.replace(result, env_steps_per_s=pooled_rate(rates))
     out_dir.mkdir(exist_ok=True)
     atomic_write_json(path, result.to_json())
     return result, path
+
+
+def pooled_rate(batches: list[tuple[int, float]]) -> float | None:
+    """Env-steps/s of batches run one after another, from each batch's (steps, steps/s):
+    all steps over all stepping seconds; None when no batch stepped."""
+    timed = [(n, rate) for n, rate in batches if n > 0 and rate > 0]
+    seconds = sum(n / rate for n, rate in timed)
+    return sum(n for n, _ in timed) / seconds if seconds else None
 
 
 def _fresh_path(folder: Path, stem: str) -> Path:
