@@ -23,8 +23,8 @@ PROBE = (
 CONSOLE = re.compile(r":CONSOLE[^\]]*\] \"(.*)\", source:")
 FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--enable-logging=stderr", "--log-level=0",
-    "--virtual-time-budget=10000", "--hide-scrollbars",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--enable-logging=stderr",
+    "--log-level=0", "--virtual-time-budget=10000", "--hide-scrollbars",
 )  # fmt: skip
 
 
