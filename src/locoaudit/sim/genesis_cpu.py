@@ -1,7 +1,8 @@
 """Genesis on the CPU: a second, independent physics engine behind the Backend protocol.
 
 Genesis (genesis-world) has its own rigid-body dynamics, collision detection and constraint
-solver; it loads the same MJCF that MuJoCo compiles (robot only: the ground is a Genesis plane).
+solver; it loads the same MJCF that MuJoCo compiles (robot only: the ground, plane or heightfield,
+is rebuilt as a Genesis entity from the compiled MuJoCo model, see genesis_terrain.py).
 State is exposed in MuJoCo's layout (qpos: base position, wxyz quaternion, joints; qvel: world
 linear velocity, base-frame angular velocity, joints) so that the task code is unchanged; Genesis
 uses the same conventions for a free joint (checked by the state read-back), in its own order.
@@ -15,12 +16,12 @@ allows and the robot's geoms carry the friction); its default constraint time co
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import mujoco
 import numpy as np
 
 from locoaudit.errors import LocoauditError
+from locoaudit.sim.genesis_maps import index_maps
+from locoaudit.sim.genesis_terrain import ground_entity
 
 GROUND_FRICTION = 0.01  # Genesis' lower bound; the pair uses max(robot, ground)
 TIMECONST = 0.02  # MuJoCo's default solref time constant [s]
@@ -51,70 +52,6 @@ def init_genesis() -> None:
         _INITIALISED = True
 
 
-@dataclass(frozen=True)
-class _Maps:
-    """Index maps between the MuJoCo model (the task's layout) and the Genesis entity."""
-
-    q_gs: np.ndarray  # Genesis qpos index for each MuJoCo qpos index
-    v_gs: np.ndarray  # Genesis dof index for each MuJoCo dof index
-    act_dofs: np.ndarray  # (nu,) Genesis local dof of each MuJoCo actuator's joint
-    body_links: np.ndarray  # (nbody,) Genesis local link of each MuJoCo body (-1: none)
-    geom_gs: np.ndarray  # (ngeom,) Genesis global collision geom of each MuJoCo geom (-1: none)
-
-
-def contact_slots(model: mujoco.MjModel) -> list[tuple[int, str, int]]:
-    """(sensordata index, 'geom' or 'body', MuJoCo id) of each contact sensor the task reads."""
-    slots = []
-    for i in range(model.nsensor):
-        if model.sensor_type[i] == mujoco.mjtSensor.mjSENS_CONTACT:
-            kind = "geom" if model.sensor_objtype[i] == mujoco.mjtObj.mjOBJ_GEOM else "body"
-            slots.append((int(model.sensor_adr[i]), kind, int(model.sensor_objid[i])))
-    return slots
-
-
-def robot_mjcf(spec: mujoco.MjSpec, ground: str) -> str:
-    """The robot alone as MJCF: the MuJoCo ground and the contact sensors that refer to it removed."""
-    for sensor in list(spec.sensors):
-        spec.delete(sensor)
-    spec.delete(spec.geom(ground))
-    for hfield in list(spec.hfields):
-        spec.delete(hfield)
-    return spec.to_xml()
-
-
-def _collides(model: mujoco.MjModel, geom: int) -> bool:
-    return bool(model.geom_contype[geom] or model.geom_conaffinity[geom])
-
-
-def index_maps(model: mujoco.MjModel, entity) -> _Maps:
-    """Match joints, bodies and collision geoms by name; a missing name is a contract failure."""
-    q_gs = np.full(model.nq, -1)
-    v_gs = np.full(model.nv, -1)
-    for joint in entity.joints:
-        if joint.n_dofs == 0:
-            continue
-        j = model.joint(joint.name).id
-        qa, va = model.jnt_qposadr[j], model.jnt_dofadr[j]
-        q_gs[qa : qa + len(joint.qs_idx_local)] = joint.qs_idx_local
-        v_gs[va : va + len(joint.dofs_idx_local)] = joint.dofs_idx_local
-    links = {link.name: link.idx_local for link in entity.links}
-    body_links = np.array([links.get(model.body(b).name, -1) for b in range(model.nbody)])
-    geom_gs = np.full(model.ngeom, -1)
-    # The ground is a Genesis plane; Genesis keeps each body's collision geoms in MuJoCo's order.
-    for body in range(1, model.nbody):
-        ours = [g for g in range(model.ngeom) if model.geom_bodyid[g] == body and _collides(model, g)]
-        link = body_links[body]
-        theirs = [g.idx for g in entity.links[link].geoms] if link >= 0 else []
-        if len(ours) != len(theirs):
-            raise LocoauditError(
-                f"body {model.body(body).name!r}: {len(theirs)} collision geoms in Genesis, "
-                f"{len(ours)} in MuJoCo"
-            )
-        geom_gs[ours] = theirs
-    act_dofs = np.array([v_gs[model.jnt_dofadr[model.actuator_trnid[a, 0]]] for a in range(model.nu)])
-    return _Maps(q_gs, v_gs, act_dofs, body_links, geom_gs)
-
-
 def _quat_rotate(q: np.ndarray, v: np.ndarray, inverse: bool = False) -> np.ndarray:
     """Rotate vectors v (..., 3) by wxyz quaternions q (..., 4) (or by their inverse)."""
     w, xyz = q[..., :1], q[..., 1:]
@@ -127,7 +64,9 @@ def _quat_rotate(q: np.ndarray, v: np.ndarray, inverse: bool = False) -> np.ndar
 class GenesisBackend:
     """N copies of the robot in one Genesis scene on the CPU, seen through MuJoCo's state layout."""
 
-    def __init__(self, model: mujoco.MjModel, robot_xml: str, sim, num_envs: int, contact_sensors):
+    def __init__(
+        self, model: mujoco.MjModel, robot_xml: str, sim, num_envs: int, contact_sensors, ground: str
+    ):
         import genesis as gs
 
         init_genesis()
@@ -148,9 +87,7 @@ class GenesisBackend:
             ),
             show_viewer=False,
         )
-        self.ground = self.scene.add_entity(
-            gs.morphs.Plane(), material=gs.materials.Rigid(friction=GROUND_FRICTION)
-        )
+        self.ground = ground_entity(self.scene, model, ground, GROUND_FRICTION)
         self.robot = self.scene.add_entity(gs.morphs.MJCF(file=robot_xml))
         self.scene.build(n_envs=num_envs)
         self.maps = index_maps(model, self.robot)

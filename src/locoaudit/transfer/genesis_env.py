@@ -5,7 +5,8 @@ from __future__ import annotations
 from locoaudit.errors import LocoauditError
 from locoaudit.manifest import Manifest
 from locoaudit.robots.build import GROUND, BuiltModel, build_spec
-from locoaudit.sim.genesis_cpu import GenesisBackend, contact_slots, genesis_version, robot_mjcf
+from locoaudit.sim.genesis_cpu import GenesisBackend, genesis_version
+from locoaudit.sim.genesis_maps import contact_slots, robot_mjcf
 from locoaudit.task.env import LocoEnv
 
 
@@ -14,12 +15,19 @@ def engine_name() -> str:
     return f"genesis-{genesis_version()}"
 
 
+# Robots whose MJCF Genesis loads with model and state read-backs equal to MuJoCo's (tested):
+# the built-in quadruped and Menagerie's Go1 (its unnamed free joint, its meshes beside its XML).
+VERIFIED_ROBOTS = ("quadruped", "unitree_go1")
+
+
 def unsupported(manifest: Manifest) -> str | None:
-    """Why Genesis cannot run this evaluation manifest here, or None."""
-    if manifest.terrain.type != "plane":
-        return "heightfield terrain is not mapped to Genesis yet (planes only)"
-    if manifest.robot.name != "quadruped":
-        return f"robot {manifest.robot.name!r}: only the built-in quadruped's MJCF is loaded into Genesis yet"
+    """Why Genesis cannot run this evaluation manifest here, or None.
+
+    Planes and our heightfield grids both load (genesis_terrain.py); a robot not verified above is
+    skipped rather than trusted unread."""
+    if manifest.robot.name not in VERIFIED_ROBOTS:
+        verified = ", ".join(VERIFIED_ROBOTS)
+        return f"robot {manifest.robot.name!r} is not verified in Genesis (verified: {verified})"
     return None
 
 
@@ -33,6 +41,6 @@ def genesis_env(manifest: Manifest, num_envs: int, seed: int) -> LocoEnv:
     def make(built: BuiltModel, n: int) -> GenesisBackend:
         spec = build_spec(manifest)[0]
         xml = robot_mjcf(spec, GROUND)
-        return GenesisBackend(built.model, xml, manifest.sim, n, contact_slots(built.model))
+        return GenesisBackend(built.model, xml, manifest.sim, n, contact_slots(built.model), GROUND)
 
     return LocoEnv(manifest, num_envs, seed, threads=1, backend=make)

@@ -3,9 +3,10 @@
 Before the first number: (1) the ONNX file's deployment contract must equal the run manifest's;
 (2) the deployment path (contract-driven observation assembly + onnxruntime) must give the torch
 policy's actions on recorded MuJoCo observations to 1e-5; (3) for every batch, Genesis' built
-model (joint order, DOF count, gains, masses, limits, effort limits, friction, damping) and
-(4) its state conventions (round trip, kinematics, link velocities, observations) must match
-MuJoCo's. Any difference refuses the evaluation with one line per difference.
+model (joint order, DOF count, gains, masses, limits, effort limits, friction, damping) and its
+ground (heightfield heights at samples and between them), and (4) its state conventions (round
+trip, kinematics, link velocities, observations) must match MuJoCo's. Any difference refuses the
+evaluation with one line per difference.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from locoaudit.evaluate.run import OtherEngine, evaluate_run
 from locoaudit.export.contract import compare_contracts, deployment_contract
 from locoaudit.export.onnx_policy import OnnxPolicy, export_policy
 from locoaudit.manifest import Manifest
+from locoaudit.robots.build import GROUND
+from locoaudit.sim.genesis_terrain import terrain_readback
 from locoaudit.task.env import LocoEnv
 from locoaudit.train.policy import load_policy
 from locoaudit.transfer import readback
@@ -75,6 +78,8 @@ def checked_genesis_env(manifest: Manifest, num_envs: int, seed: int) -> LocoEnv
     mujoco_env = LocoEnv(manifest, num_envs, seed, threads=1)
     name = engine_name()
     readback.refuse(readback.model_readback(env, mujoco_env, name), "model read-back")
+    ground = terrain_readback(env.backend.ground, env.built.model, GROUND, name)
+    readback.refuse(ground, "terrain read-back")
     ids = np.arange(min(4, num_envs))
     start = env.backend.get_state(ids)
     readback.refuse(readback.state_readback(env, mujoco_env, name, len(ids)), "state read-back")
