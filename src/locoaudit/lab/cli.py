@@ -38,6 +38,7 @@ def _cmd_parallelism(args: argparse.Namespace) -> int:
             "episode_s": args.episode_s,
             "threads": args.threads,
             "transfer": not args.no_transfer,
+            "transfer_kind": "transfer",  # the exported policy in Genesis (older labs: solver_sensitivity)
             "allow_overlap": args.allow_overlap,
         }
         budget = Budget(args.minutes, args.samples)
@@ -155,7 +156,11 @@ def register(verbs: argparse._SubParsersAction, common: Common) -> None:
         default=None,
         help="shorter evaluation episodes (changes the hash)",
     )
-    p.add_argument("--no-transfer", action="store_true", help="skip the solver-sensitivity evaluations")
+    p.add_argument(
+        "--no-transfer",
+        action="store_true",
+        help="skip the transfer evaluations (the exported policy in Genesis)",
+    )
     p.add_argument("--allow-overlap", action="store_true", help="evaluate panels that overlap training")
     p.add_argument(
         "--out",

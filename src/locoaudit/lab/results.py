@@ -22,7 +22,11 @@ from locoaudit.ledger.record import read_metrics
 from locoaudit.train.rundir import read_run
 
 WALK_ERROR, WALK_FALLS = 0.25, 0.05
-KIND_TEXT = {"heldout": "held-out", "solver_sensitivity": "MuJoCo with perturbed solver settings"}
+KIND_TEXT = {
+    "heldout": "held-out",
+    "transfer": "transfer: the exported policy in Genesis",
+    "solver_sensitivity": "MuJoCo with perturbed solver settings",
+}
 MATCHED_KEYS = ("manifest_hash", "seed", "threads", "device")
 SHOWN = {"fall_rate": "fall rate", "lin_vel_error": "velocity error [m/s]"}
 
@@ -165,6 +169,10 @@ def conclusions(state: dict[str, Any], jobs: list[dict[str, Any]], pairs: list[d
             refused = [p for p in matched if "refused" in p]
             judged = [p for p in matched if "deltas" in p]
             where = f"On '{panel}' ({KIND_TEXT.get(kind, kind)})"
+            skipped = [j["skipped"][key] for j in state["jobs"] if key in j.get("skipped", {})]
+            if skipped:
+                out.append(f"{where}: not evaluated: {skipped[0]}.")
+                continue
             if refused and not judged:
                 out.append(f"{where}: no comparison: {refused[0]['refused']}.")
                 continue

@@ -18,7 +18,11 @@ class Interrupted(LocoauditError):
 
 
 def kinds(state: dict[str, Any]) -> list[str]:
-    return ["heldout", "solver_sensitivity"] if state["settings"].get("transfer", True) else ["heldout"]
+    """Evaluation kinds of every job: held-out, then the second check ('transfer': the exported ONNX
+    policy in Genesis; labs created before it existed keep their 'solver_sensitivity')."""
+    settings = state["settings"]
+    second = settings.get("transfer_kind", "solver_sensitivity")
+    return ["heldout", second] if settings.get("transfer", True) else ["heldout"]
 
 
 def run_lab(lab_dir: Path, say: Say, device: str = "cpu", force: bool = False) -> dict[str, Any]:
@@ -34,10 +38,16 @@ def run_lab(lab_dir: Path, say: Say, device: str = "cpu", force: bool = False) -
         for panel in state["panels"]:
             for kind in kinds(state):
                 key = f"{panel}:{kind}"
-                if key not in job["evaluations"]:
-                    say(f"{tag}: evaluating on '{panel}' ({kind})")
+                if key in job["evaluations"] or key in job.setdefault("skipped", {}):
+                    continue
+                say(f"{tag}: evaluating on '{panel}' ({kind})")
+                reason = _cannot_transfer(lab_dir, job, panel) if kind == "transfer" else None
+                if reason:
+                    say(f"{tag}: '{panel}' ({kind}) skipped: {reason}")
+                    job["skipped"][key] = reason
+                else:
                     job["evaluations"][key] = _evaluate(lab_dir, state, job, panel, kind, say)
-                    save_state(lab_dir, state)
+                save_state(lab_dir, state)
     return state
 
 
@@ -73,6 +83,20 @@ def _train(lab_dir: Path, state: dict, job: dict, manifest, device: str, force: 
     save_state(lab_dir, state)
 
 
+def _cannot_transfer(lab_dir: Path, job: dict, panel_name: str) -> str | None:
+    """Why Genesis can run no cell of the panel for this job's run, or None when it can run some."""
+    from locoaudit.evaluate.conditions import plan_batches
+    from locoaudit.evaluate.panel import load_panel
+    from locoaudit.train.rundir import load_run_manifest
+    from locoaudit.transfer.genesis_env import unsupported
+
+    path = run_dir(lab_dir, job)
+    assert path is not None
+    panel = load_panel(panel_name)
+    reasons = [unsupported(b.manifest) for b in plan_batches(load_run_manifest(path), panel, 1)]
+    return reasons[0] if all(reasons) else None
+
+
 def _evaluate(lab_dir: Path, state: dict, job: dict, panel: str, kind: str, say: Say) -> str:
     from locoaudit.evaluate.run import evaluate_run
 
@@ -82,6 +106,18 @@ def _evaluate(lab_dir: Path, state: dict, job: dict, panel: str, kind: str, say:
     def progress(done: int, total: int) -> None:
         say(f"    batch {done}/{total}")
 
+    if kind == "transfer":
+        from locoaudit.transfer.run import evaluate_transfer
+
+        _, file = evaluate_transfer(
+            path,
+            panel,
+            episodes=settings.get("episodes"),
+            allow_overlap=settings.get("allow_overlap", False),
+            progress=progress,
+            episode_s=settings.get("episode_s"),
+        )
+        return file.name
     _, file = evaluate_run(
         path,
         panel,
