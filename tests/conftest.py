@@ -56,3 +56,31 @@ def ledger_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite://{tmp_path}/ledger.sqlite"
     return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(scope="session")
+def local_ray():
+    """A local Ray for the few Ray tests: 2 CPUs, loopback only, no dashboard, no usage reporting.
+
+    Started once per session (it takes seconds); `--ray auto` in the code under test finds it
+    already connected. Workers import this checkout through PYTHONPATH.
+    """
+    import os
+
+    from locoaudit.parallel import LOOPBACK_SWITCH
+
+    os.environ[LOOPBACK_SWITCH] = "0"  # before Ray is imported: it reads the switch then
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    import ray
+
+    path = os.pathsep.join(p for p in (str(REPO / "src"), os.environ.get("PYTHONPATH")) if p)
+    ray.init(
+        address="local",
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        _node_ip_address="127.0.0.1",
+        runtime_env={"env_vars": {"PYTHONPATH": path}},
+    )
+    yield ray
+    ray.shutdown()

@@ -13,7 +13,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
     frozenset(layer.split())
     for layer in (
         "errors findings argtypes manifests panels mappings",  # neutral: no locoaudit imports
-        "safety options",  # names that become paths, checksums; shared command-line options
+        "safety options parallel",  # path names, checksums; shared options; in-process or Ray tasks
         "fileio",  # atomic writes
         "terrain terms",  # heightfields; reward / termination functions of a StepView
         "manifest",  # TOML -> validated frozen objects -> canonical JSON -> sha256

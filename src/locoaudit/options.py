@@ -17,6 +17,7 @@ class Common:
     """Shared options for a registrar: pass them as `verbs.add_parser(..., parents=[...])`."""
 
     threads: argparse.ArgumentParser  # --threads: physics threads, default the manifest's
+    ray: argparse.ArgumentParser  # --ray auto|ADDRESS: run the independent tasks on Ray
 
     @staticmethod
     def json(help: str) -> argparse.ArgumentParser:
@@ -39,4 +40,12 @@ def common_options() -> Common:
     threads.add_argument(
         "--threads", type=argtypes.threads, default=None, help="physics threads (default: the manifest's)"
     )
-    return Common(threads=threads)
+    ray = _parent()
+    ray.add_argument(
+        "--ray",
+        metavar="auto|ADDRESS",
+        default=None,
+        help="run the independent tasks as Ray tasks: 'auto' (the cluster in RAY_ADDRESS or started "
+        "with `ray start`, else a local Ray on this machine) or a cluster address; default: in-process",
+    )
+    return Common(threads=threads, ray=ray)

@@ -9,16 +9,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from locoaudit.errors import LocoauditError
-from locoaudit.evaluate import conditions, engine, metrics
+from locoaudit.evaluate import conditions, metrics, shards
 from locoaudit.evaluate.engine import MakeEnv
 from locoaudit.evaluate.panel import Panel, load_panel, panel_hash, shortened
 from locoaudit.evaluate.record import SOLVER_SENSITIVITY_SIMULATOR, CellResult, Evaluation, parse_metrics
-from locoaudit.evaluate.rollout import Policy, torch_policy
+from locoaudit.evaluate.rollout import Policy
 from locoaudit.fileio import atomic_write_json
-from locoaudit.manifest import Manifest, canonical_json, manifest_hash, to_plain
+from locoaudit.manifest import Manifest, manifest_hash, to_plain
+from locoaudit.parallel import Executor, InProcess
 from locoaudit.safety import inside
 from locoaudit.traces.format import write_trace
 from locoaudit.train.policy import load_policy
@@ -61,6 +60,8 @@ def evaluate_run(
     transfer: bool = False,
     episode_s: float | None = None,
     other: OtherEngine | None = None,
+    executor: Executor | None = None,
+    shard_episodes: int | None = None,
 ) -> tuple[Evaluation, Path]:
     """Evaluate, write evaluations/<panel>-<hash12>-s<seed>.json (never overwriting) and traces.
 
@@ -68,6 +69,8 @@ def evaluate_run(
     then changes with it, so such results are never construct-matched with full-length ones.
     `transfer` runs MuJoCo with perturbed solver settings (kind solver_sensitivity); `other` runs the
     batches in another engine (kind transfer).
+    The episodes run as shards (evaluate.shards) on `executor` (default: in this process; Ray with
+    --ray); this driver merges them in order and writes the evaluation and its traces once.
     """
     loaded = load_policy(run_dir)
     panel = load_panel(panel_name)
@@ -80,34 +83,36 @@ def evaluate_run(
     tag = "-transfer" if other else ("-solver" if transfer else "")
     path = _fresh_path(out_dir, f"{panel.name}-{phash[:12]}-s{seed}{tag}")
     trace_dir = inside(out_dir / "traces", path.stem)
-    policy = other.policy if other else torch_policy(loaded.actor)
     batches = conditions.plan_batches(loaded.manifest, panel, episodes, transfer)
+    planned = shards.plan_shards(batches, panel, seed, threads, shard_episodes)
+    todo, skipped = planned, {}
+    if other:
+        todo = []
+        for shard in planned:
+            reason = other.unsupported(shard.manifest())
+            if reason:
+                skipped |= {panel.cells[i].name: reason for i, _, _ in shard.slices}
+            else:
+                todo.append(shard)
+    results = _run_shards(todo, loaded, other, executor or InProcess(), progress)
     tables: dict[int, list] = {i: [] for i in range(len(panel.cells))}
-    traces, rates, skipped = [], [], {}
-    for k, batch in enumerate(batches):
-        batch_seed = int(np.random.SeedSequence([seed, k]).generate_state(1)[0])
-        reason = other.unsupported(batch.manifest) if other else None
-        if reason:
-            skipped |= {panel.cells[i].name: reason for i, _, _ in batch.slices}
-            continue
-        make_env = other.make_env if other else None
-        log = engine.run_batch(batch, panel, policy, batch_seed, threads, make_env)
-        table = metrics.episode_table(log, batch.manifest.policy_dt, panel.recovery_window_s)
-        for cell_index, first, n in batch.slices:
-            tables[cell_index].append({key: v[first : first + n] for key, v in table.items()})
+    traces, rates = [], []
+    for shard, res in zip(todo, results, strict=True):
+        for cell_index, first, n in shard.slices:
+            tables[cell_index].append({key: v[first : first + n] for key, v in res.table.items()})
         header = {
             "run_id": loaded.run_id,
             "panel": panel.name,
             "panel_hash": phash,
-            "seed": batch_seed,
+            "seed": shard.seed,
             "training_manifest_hash": manifest_hash(loaded.manifest),
         }
         if not other:  # traces replay in MuJoCo only
-            traces += _write_traces(trace_dir, batch, panel, log, header)
-        rates.append((int(log.steps.sum()), log.env_steps_per_s))
-        if progress:
-            progress(k + 1, len(batches))
+            traces += _write_traces(trace_dir, shard, res, header)
+        rates.append((res.steps, res.steps / res.seconds if res.seconds > 0 else 0.0))
     result = _results(loaded, panel, phash, seed, held_out, tables, batches, traces, run_dir, skipped)
+    if shard_episodes is not None:
+        result = dataclasses.replace(result, extra={**result.extra, "shard_episodes": shard_episodes})
     if transfer:
         result = dataclasses.replace(
             result, kind="solver_sensitivity", simulator=SOLVER_SENSITIVITY_SIMULATOR
@@ -127,6 +132,24 @@ def pooled_rate(batches: list[tuple[int, float]]) -> float | None:
     timed = [(n, rate) for n, rate in batches if n > 0 and rate > 0]
     seconds = sum(n / rate for n, rate in timed)
     return sum(n for n, _ in timed) / seconds if seconds else None
+
+
+def _run_shards(todo, loaded, other: OtherEngine | None, executor: Executor, progress) -> list:
+    """Each shard's result, in plan order; another engine's envs and policy run in this process."""
+    done = [0]
+
+    def count(_index: int, _result) -> None:
+        done[0] += 1
+        if progress:
+            progress(done[0], len(todo))
+
+    if other:
+        out = []
+        for k, shard in enumerate(todo):
+            out.append(shards.run_shard(shard, None, other.policy, other.make_env))
+            count(k, out[-1])
+        return out
+    return executor.map(shards.run_shard, todo, shared=shards.policy_blob(loaded), on_result=count)
 
 
 def _fresh_path(folder: Path, stem: str) -> Path:
@@ -171,41 +194,36 @@ def _results(loaded, panel, phash, seed, held_out, tables, batches, traces, run_
     )
 
 
-def _write_traces(folder: Path, batch, panel, log, header: dict) -> list[Path]:
-    """One trace per failed episode of the batch."""
-    failed = np.flatnonzero(log.reason != "time_out")
-    if len(failed) == 0:
+def _write_traces(folder: Path, shard: shards.Shard, res: shards.ShardResult, header: dict) -> list[Path]:
+    """One trace per failed episode of the shard, named by its env index in the batch."""
+    if not res.failures:
         return []
     folder.mkdir(parents=True, exist_ok=True)
-    eval_manifest = json.loads(canonical_json(batch.manifest))
+    manifest = shard.manifest()
+    eval_manifest = json.loads(shard.manifest_json)
     paths = []
-    for i in failed.tolist():
-        cell_index = next(c for c, first, n in batch.slices if first <= i < first + n)
-        name = panel.cells[cell_index].name
-        steps = int(log.steps[i])
-        path = inside(folder, f"{name}-seed{batch.seed}-env{i}.npz")
-        arrays = {
-            key: log.record[key][:steps, i] for key in ("actions", "commands", "rewards", "qpos", "obs")
-        }
-        arrays["physics"] = log.start["physics"][i]
-        arrays |= {f"param.{k}": v[i] for k, v in log.start["params"].items()}
-        arrays |= {f"buffer.{k}": v[i] for k, v in log.start["buffers"].items()}
+    for f in res.failures:
+        i = f["env"]
+        cell_index = next(c for c, first, n in shard.slices if first <= i < first + n)
+        name = shard.panel.cells[cell_index].name
+        episode = shard.first + i
+        path = inside(folder, f"{name}-seed{shard.terrain_seed}-env{episode}.npz")
         write_trace(
             path,
             header
             | {
                 "cell": name,
-                "episode": i,
+                "episode": episode,
                 "eval_manifest": eval_manifest,
-                "eval_manifest_hash": manifest_hash(batch.manifest),
-                "reason": str(log.reason[i]),
-                "steps": steps,
-                "push_step": int(log.push_step[i]),
-                "push_dv": log.push_dv[i].tolist(),
-                "dt": batch.manifest.policy_dt,
+                "eval_manifest_hash": manifest_hash(manifest),
+                "reason": f["reason"],
+                "steps": f["steps"],
+                "push_step": f["push_step"],
+                "push_dv": f["push_dv"],
+                "dt": manifest.policy_dt,
                 "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             },
-            arrays,
+            f["arrays"],
         )
         paths.append(path)
     return paths

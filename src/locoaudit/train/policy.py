@@ -37,6 +37,16 @@ def _checkpoint_manifest(run_dir: Path, record: dict, wanted_hash: str) -> Manif
     return stored
 
 
+def build_actor(manifest: Manifest, actor_state: dict, device: str = "cpu") -> torch.nn.Module:
+    """The manifest's rsl-rl actor with the given state dict, in eval mode."""
+    env = LocoVecEnv(LocoEnv(manifest, 1, seed=0, threads=1), device=device)
+    alg, _ = build_ppo(env, manifest.ppo, device)
+    actor = alg.get_policy()
+    actor.load_state_dict(actor_state, strict=True)
+    actor.eval()
+    return actor
+
+
 def load_policy(run_dir: Path, checkpoint: Path | None = None, device: str = "cpu") -> LoadedPolicy:
     record = read_run(run_dir)
     state = load_checkpoint(checkpoint or run_dir, map_location=device)

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from locoaudit.argtypes import positive_int
+from locoaudit.errors import LocoauditError
 from locoaudit.options import Common
 
 DESCRIPTION = (
@@ -27,16 +28,21 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
     def progress(done: int, total: int) -> None:
         if not args.json:
-            print(f"  batch {done}/{total} done", file=sys.stderr, flush=True)
+            print(f"  shard {done}/{total} done", file=sys.stderr, flush=True)
 
     if args.transfer:
         from locoaudit.transfer.run import evaluate_transfer
+
+        if args.ray:
+            raise LocoauditError("eval: --ray runs MuJoCo shards; --transfer (Genesis) runs in-process only")
 
         policy = Path(args.policy) if args.policy else None
         result, path = evaluate_transfer(
             Path(args.run), args.panel, args.episodes, args.seed, args.allow_overlap, progress, onnx=policy
         )
     else:
+        from locoaudit.parallel import executor
+
         result, path = evaluate_run(
             Path(args.run),
             args.panel,
@@ -46,6 +52,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
             args.threads,
             progress,
             transfer=args.solver_sensitivity,
+            executor=executor(args.ray),
+            shard_episodes=args.shard_episodes,
         )
     print(json.dumps(result.to_json(), indent=2) if args.json else format_results(result))
     print(f"results: {path}", file=sys.stderr)
@@ -59,6 +67,7 @@ def register(verbs: argparse._SubParsersAction, common: Common) -> None:
         parents=[
             common.seed(None, "evaluation seed (default: the panel's)"),
             common.threads,
+            common.ray,
             common.json("print the full results as JSON"),
         ],
         help="evaluate a run on a held-out panel (metrics with 95%% intervals, failure traces)",
@@ -84,6 +93,13 @@ def register(verbs: argparse._SubParsersAction, common: Common) -> None:
         "--solver-sensitivity",
         action="store_true",
         help="the same MuJoCo with perturbed solver settings (cheap; not a second simulator)",
+    )
+    ev.add_argument(
+        "--shard-episodes",
+        type=positive_int,
+        default=None,
+        help="cut each terrain batch into shards of at most N episodes, each with its own seed "
+        "(recorded; the results depend on N, not on where shards run); default: one shard per batch",
     )
     ev.add_argument("--policy", help="ONNX file for --transfer (default: export the run's latest checkpoint)")
     ev.set_defaults(func=_cmd_eval)
