@@ -63,7 +63,7 @@ def test_registrars_assemble_every_verb_with_shared_options():
     verbs = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     assert list(verbs.choices) == [
         *("manifest", "train", "eval", "replay", "bench", "runs", "promote", "demo", "audit", "export"),
-        *("import", "reproduce", "lab", "report"),
+        *("import", "reproduce", "lab", "sweep", "report"),
     ]
     threads = {
         name: next(a for a in verbs.choices[name]._actions if a.dest == "threads")

@@ -38,7 +38,14 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
         policy = Path(args.policy) if args.policy else None
         result, path = evaluate_transfer(
-            Path(args.run), args.panel, args.episodes, args.seed, args.allow_overlap, progress, onnx=policy
+            Path(args.run),
+            args.panel,
+            args.episodes,
+            args.seed,
+            args.allow_overlap,
+            progress,
+            onnx=policy,
+            shard_episodes=args.shard_episodes,
         )
     else:
         from locoaudit.parallel import executor

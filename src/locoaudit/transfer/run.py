@@ -96,13 +96,26 @@ def evaluate_transfer(
     progress=None,
     episode_s: float | None = None,
     onnx: Path | None = None,
+    shard_episodes: int | None = None,
 ) -> tuple[dict, Path]:
-    """Transfer evaluation of a run's exported policy in Genesis; cells Genesis cannot run are skipped."""
+    """Transfer evaluation of a run's exported policy in Genesis; cells Genesis cannot run are skipped.
+
+    shard_episodes: the same shards (and so the same seeds per episode) as the MuJoCo evaluation.
+    """
     loaded = load_policy(run_dir)
     panel = load_panel(panel_name)
     nominal = conditions.nominal_manifest(loaded.manifest, panel)
     deploy, evidence = deployment(run_dir, policy_file(run_dir, onnx), nominal)
     other = OtherEngine(engine_name(), deploy, checked_genesis_env, unsupported, evidence)
     return evaluate_run(
-        run_dir, panel_name, episodes, seed, allow_overlap, None, progress, episode_s=episode_s, other=other
+        run_dir,
+        panel_name,
+        episodes,
+        seed,
+        allow_overlap,
+        None,
+        progress,
+        episode_s=episode_s,
+        other=other,
+        shard_episodes=shard_episodes,
     )
