@@ -70,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Parse, run the verb, map errors to exit codes (2 bad input or unwritable file, 130 interrupted)."""
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # e.g. for `train --nproc` to relaunch
     try:
         return args.func(args)
     except LocoauditError as exc:

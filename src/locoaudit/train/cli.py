@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from pathlib import Path
 
@@ -19,12 +20,33 @@ DESCRIPTION = (
 )
 
 
+def _launch(args: argparse.Namespace) -> int:
+    """`train --nproc N`: the same command under torchrun, one process per device."""
+    argv, rest = [], iter(args.argv)
+    for arg in rest:
+        if arg == "--nproc":
+            next(rest, None)
+        elif not arg.startswith("--nproc="):
+            argv.append(arg)
+    run = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={args.nproc}"]
+    print(
+        f"launching {args.nproc} processes: torchrun ... -m locoaudit.cli {' '.join(argv)}", file=sys.stderr
+    )
+    return subprocess.run([*run, "-m", "locoaudit.cli", *argv], check=False).returncode
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
     from locoaudit.manifest.load import with_backend
     from locoaudit.task.checks import load_checked
-    from locoaudit.train import session
+    from locoaudit.train import distributed, session
 
+    world = distributed.from_env()
+    if args.resume and (world.size > 1 or args.nproc > 1):
+        raise LocoauditError("train --resume: resume in one process (the other ranks' envs are not saved)")
     manifest = load_checked(args.manifest, args.num_envs) if args.manifest else None
+    if args.nproc > 1 and world.size == 1:  # bad input gives one line here, not one per process
+        session.check_device(args.device or "cpu")
+        return _launch(args)
     if args.resume:
         trainer = session.resume(Path(args.resume), manifest, args.force, args.device, args.backend)
         print(f"resuming {trainer.run_dir} at iteration {trainer.counters.iteration}", file=sys.stderr)
@@ -36,10 +58,26 @@ def _cmd_train(args: argparse.Namespace) -> int:
             overrides = {"sim.backend": {"file": manifest.sim.backend, "used": args.backend}}
             manifest = with_backend(manifest, args.backend)
         trainer = session.start(
-            manifest, args.num_envs, args.seed, Path(args.out), args.device or "cpu", args.threads, overrides
+            manifest,
+            args.num_envs,
+            args.seed,
+            Path(args.out),
+            args.device or "cpu",
+            args.threads,
+            overrides,
+            world,
         )
-        print(f"run {trainer.run_dir}", file=sys.stderr)
-    result = session.run(trainer, args.iterations, quiet=args.quiet, minutes=args.minutes)
+        if world.writer:
+            print(
+                f"run {trainer.run_dir}" + (f" ({world.size} processes)" if world.size > 1 else ""),
+                file=sys.stderr,
+            )
+    try:
+        result = session.run(trainer, args.iterations, quiet=args.quiet, minutes=args.minutes)
+    finally:
+        distributed.close(world)
+    if not world.writer:
+        return 0
     state = "stopped early" if result["stopped_early"] else "finished"
     print(f"{state} at iteration {result['iteration']}; checkpoint {result['checkpoint']}")
     print(f"metrics: {trainer.run_dir / session.METRICS}")
@@ -89,4 +127,11 @@ def register(verbs: argparse._SubParsersAction, common: Common) -> None:
         "--force", action="store_true", help="resume even if the manifest or code changed (recorded)"
     )
     train.add_argument("--quiet", action="store_true", help="no progress line")
+    train.add_argument(
+        "--nproc",
+        type=positive_int,
+        default=1,
+        help="train in N processes (one per GPU with --device cuda; gloo on the CPU) through rsl-rl-lib's "
+        "multi-GPU PPO: runs this command under `torchrun --standalone --nproc-per-node N`",
+    )
     train.set_defaults(func=_cmd_train)

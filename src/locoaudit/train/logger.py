@@ -44,6 +44,22 @@ class TrainingLogger:
         self.close()
 
 
+class NullLogger:
+    """The logger of a rank other than 0: keeps the last record, writes nothing."""
+
+    def __init__(self) -> None:
+        self.last: dict[str, Any] = {}
+
+    def log(self, record: dict[str, Any]) -> None:
+        self.last = record
+
+    def __enter__(self) -> NullLogger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
 def _tensorboard(run_dir: Path):
     try:
         from torch.utils.tensorboard import SummaryWriter

@@ -23,6 +23,7 @@ from locoaudit.manifest import Manifest, manifest_hash
 from locoaudit.task.vecenv import TaskVecEnv
 from locoaudit.train import stats
 from locoaudit.train.checkpoint import save_checkpoint
+from locoaudit.train.distributed import World
 from locoaudit.train.ppo import log_prob_of
 from locoaudit.train.rollout_stats import RolloutStats
 from locoaudit.train.rundir import code_version
@@ -43,6 +44,7 @@ class Trainer:
     alg: PPO
     run_dir: Path
     counters: Counters = field(default_factory=Counters)
+    world: World = field(default_factory=World)  # several processes under torchrun: rank 0 writes
 
     def iteration(self, stop_requested=lambda: False) -> dict[str, Any] | None:
         """One PPO iteration; returns its metrics record, or None if a stop was requested mid-rollout.
@@ -112,7 +114,7 @@ class Trainer:
         """The iteration's metrics; timing holds collect_s / update_s (wall) and *_cpu_s (process CPU)."""
         cfg, c, env = self.manifest.ppo, self.counters, self.env
         collect_s, update_s = timing["collect_s"], timing["update_s"]
-        samples = env.num_envs * cfg.num_steps_per_env
+        samples = env.num_envs * cfg.num_steps_per_env * self.world.size  # every rank's envs
         c.iteration += 1
         c.samples += samples
         c.updates += cfg.num_learning_epochs * cfg.num_mini_batches
@@ -153,7 +155,10 @@ class Trainer:
         """The snapshot plus what a resume checks: the manifest hash and the code version."""
         return self.snapshot() | {"manifest_hash": manifest_hash(self.manifest), "code": code_version()}
 
-    def save(self) -> Path:
+    def save(self) -> Path | None:
+        """Checkpoint this iteration (rank 0 only: the other ranks hold the same models)."""
+        if not self.world.writer:
+            return None
         return save_checkpoint(self.run_dir, self.checkpoint_state(), self.counters.iteration)
 
     def restore(self, state: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ from rsl_rl.algorithms import PPO
 
 from locoaudit.manifest.schema import PPOSection
 from locoaudit.task.vecenv import TaskVecEnv
+from locoaudit.train.distributed import World
 
 
 def symmetry_config(cfg: PPOSection, env: TaskVecEnv) -> dict | None:
@@ -24,13 +25,13 @@ def symmetry_config(cfg: PPOSection, env: TaskVecEnv) -> dict | None:
     }
 
 
-def rsl_rl_config(cfg: PPOSection, symmetry: dict | None = None) -> dict:
+def rsl_rl_config(cfg: PPOSection, symmetry: dict | None = None, multi_gpu: dict | None = None) -> dict:
     """The rsl-rl-lib 5.x train config for a [ppo] section (asymmetric actor-critic)."""
     return {
         "num_steps_per_env": cfg.num_steps_per_env,
         "save_interval": cfg.save_interval,
         "obs_groups": {"actor": ["actor"], "critic": ["critic"]},
-        "multi_gpu": None,
+        "multi_gpu": multi_gpu,  # {global_rank, local_rank, world_size} under torchrun
         "algorithm": {
             "class_name": "PPO",
             "num_learning_epochs": cfg.num_learning_epochs,
@@ -63,13 +64,18 @@ def rsl_rl_config(cfg: PPOSection, symmetry: dict | None = None) -> dict:
     }
 
 
-def build_ppo(env: TaskVecEnv, cfg: PPOSection, device: str) -> tuple[PPO, str]:
-    """rsl-rl PPO with actor on the 'actor' group and critic on the 'critic' group, and its model summary."""
+def build_ppo(env: TaskVecEnv, cfg: PPOSection, device: str, world: World | None = None) -> tuple[PPO, str]:
+    """rsl-rl PPO with actor on the 'actor' group and critic on the 'critic' group, and its model summary.
+
+    Across several processes (world.size > 1), rank 0's freshly built models are broadcast to all.
+    """
+    world = world or World()
+    config = rsl_rl_config(cfg, symmetry_config(cfg, env), world.multi_gpu_cfg())
     summary = io.StringIO()
     with contextlib.redirect_stdout(summary):  # rsl-rl prints the models; keep them for the run directory
-        alg = PPO.construct_algorithm(
-            env.get_observations().to(device), env, rsl_rl_config(cfg, symmetry_config(cfg, env)), device
-        )
+        alg = PPO.construct_algorithm(env.get_observations().to(device), env, config, device)
+    if world.size > 1:
+        alg.broadcast_parameters()
     return alg, summary.getvalue()
 
 

@@ -22,9 +22,11 @@ from locoaudit.safety import inside
 from locoaudit.task.checks import check_batch
 from locoaudit.task.env import LocoEnv
 from locoaudit.task.vecenv import LocoVecEnv
+from locoaudit.train import distributed
 from locoaudit.train.checkpoint import load_checkpoint
+from locoaudit.train.distributed import World
 from locoaudit.train.logger import METRICS as METRICS  # re-exported: callers name the file
-from locoaudit.train.logger import TrainingLogger
+from locoaudit.train.logger import NullLogger, TrainingLogger
 from locoaudit.train.loop import Trainer
 from locoaudit.train.ppo import build_ppo
 from locoaudit.train.rundir import (
@@ -47,14 +49,21 @@ def check_device(device: str) -> None:
 
 
 def _make_trainer(
-    manifest: Manifest, num_envs: int, seed: int, device: str, threads: int | None, run_dir: Path
+    manifest: Manifest,
+    num_envs: int,
+    seed: int,
+    device: str,
+    threads: int | None,
+    run_dir: Path,
+    world: World | None = None,
 ):
-    torch.manual_seed(seed)
+    world = world or World()
+    torch.manual_seed(seed + world.rank)  # rank 0's models win: build_ppo broadcasts them
     env = LocoVecEnv(
-        LocoEnv(manifest, num_envs, seed=seed, threads=threads, sim_device=device), device=device
+        LocoEnv(manifest, num_envs, seed=seed + world.rank, threads=threads, sim_device=device), device=device
     )
-    alg, summary = build_ppo(env, manifest.ppo, device)
-    return Trainer(manifest, env, alg, run_dir), summary
+    alg, summary = build_ppo(env, manifest.ppo, device, world)
+    return Trainer(manifest, env, alg, run_dir, world=world), summary
 
 
 def backend_record(manifest: Manifest, device: str, overrides: dict | None = None) -> dict[str, Any]:
@@ -74,18 +83,26 @@ def start(
     device: str,
     threads: int | None,
     overrides: dict | None = None,
+    world: World | None = None,
 ) -> Trainer:
     """A new run: fresh directory, env and PPO (seeded), iteration 0.
 
     overrides: command-line changes already applied to `manifest` ({"sim.backend": {"file": ..,
     "used": ..}}), recorded in run.json; the stored manifest and its hash are the ones that ran.
+    Under torchrun (world.size > 1) each rank steps num_envs envs of its own, seeded seed + rank, and
+    rank 0 alone creates and writes the run directory (run.json records the world size).
     """
+    world = world or World()
     check_device(device)
+    device = distributed.init(world, device)
     nthread = manifest.sim.threads if threads is None else threads
-    trainer, summary = _make_trainer(manifest, num_envs, seed, device, threads, Path())
-    extra = backend_record(manifest, device, overrides)
-    trainer.run_dir = create_run_dir(out, manifest, seed, num_envs, device, nthread, extra)
-    atomic_write_bytes(inside(trainer.run_dir, "models.txt"), summary.encode())
+    trainer, summary = _make_trainer(manifest, num_envs, seed, device, threads, Path(), world)
+    if world.writer:
+        extra = backend_record(manifest, device, overrides)
+        if world.size > 1:
+            extra |= {"world_size": world.size, "seeds": "seed + rank"}
+        trainer.run_dir = create_run_dir(out, manifest, seed, num_envs, device, nthread, extra)
+        atomic_write_bytes(inside(trainer.run_dir, "models.txt"), summary.encode())
     return trainer
 
 
@@ -219,16 +236,26 @@ def run(
     Ctrl-C, or when `on_iteration(record)` returns True; checkpoints every save_interval and at the end.
     """
     c, save_every = trainer.counters, trainer.manifest.ppo.save_interval
+    world, device = trainer.world, trainer.alg.device
     target = c.iteration + iterations
     seconds = None if minutes is None else 60.0 * minutes
     deadline = math.inf if seconds is None else c.wall_clock_s + seconds
-    logger = TrainingLogger(trainer.run_dir, c.iteration, target, seconds, quiet)
+    logger = (
+        TrainingLogger(trainer.run_dir, c.iteration, target, seconds, quiet) if world.writer else NullLogger()
+    )
+    models = [trainer.alg.get_policy(), trainer.alg.critic]
     with stop_on_sigint() as sigint, logger, torch_threads(TORCH_THREADS):
         try:
-            while c.iteration < target and not sigint["stop"] and c.wall_clock_s < deadline:
-                record = trainer.iteration(stop_requested=lambda: sigint["stop"])
+            while True:
+                done = c.iteration >= target or sigint["stop"] or c.wall_clock_s >= deadline
+                if distributed.any_rank(done, world, device):  # every rank stops at the same iteration
+                    break
+                # one process may stop mid-rollout; ranks only between iterations (they exchange gradients)
+                record = trainer.iteration(stop_requested=lambda: world.size == 1 and sigint["stop"])
                 if record is None:  # Ctrl-C mid-rollout: rewound to the end of the last iteration
                     break
+                if world.size > 1:
+                    record["rank_model_spread"] = distributed.model_spread(models, world, device)
                 logger.log(record)
                 if c.iteration % save_every == 0:
                     trainer.save()
