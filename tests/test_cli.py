@@ -70,3 +70,5 @@ def test_registrars_assemble_every_verb_with_shared_options():
         for name in ("train", "eval", "audit")
     }
     assert len({(a.help, a.default, a.type) for a in threads.values()}) == 1
+    ray = [next(a for a in verbs.choices[v]._actions if a.dest == "ray") for v in ("eval", "sweep")]
+    assert ray[0].help == ray[1].help and ray[0].default is None  # one --ray, defined in options.py

@@ -2,6 +2,7 @@
 
 import json
 
+from locoaudit.cli import main
 from locoaudit.evaluate import conditions, shards
 from locoaudit.evaluate.panel import load_panel
 from locoaudit.evaluate.run import evaluate_run
@@ -53,3 +54,11 @@ def test_sharded_evaluation_merges_in_order_and_its_traces_replay(untrained_run,
     for rel in shard_traces[:2]:
         report = replay(untrained_run / rel)
         assert report.reproduced, report.line()
+
+
+def test_ray_with_the_genesis_transfer_is_refused_in_one_line(untrained_run, tiny_panel, capsys):
+    args = ["eval", str(untrained_run), "--panel", str(tiny_panel), "--transfer", "--ray", "auto"]
+    assert main(args) == 2
+    assert capsys.readouterr().err.strip() == (
+        "locoaudit: error: eval: --ray runs MuJoCo shards; --transfer (Genesis) runs in-process only"
+    )

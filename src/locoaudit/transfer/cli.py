@@ -30,11 +30,10 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         if not args.json:
             print(f"  shard {done}/{total} done", file=sys.stderr, flush=True)
 
+    if args.transfer and args.ray:
+        raise LocoauditError("eval: --ray runs MuJoCo shards; --transfer (Genesis) runs in-process only")
     if args.transfer:
         from locoaudit.transfer.run import evaluate_transfer
-
-        if args.ray:
-            raise LocoauditError("eval: --ray runs MuJoCo shards; --transfer (Genesis) runs in-process only")
 
         policy = Path(args.policy) if args.policy else None
         result, path = evaluate_transfer(
