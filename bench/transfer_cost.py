@@ -55,10 +55,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         run = Path(args.run) if args.run else _untrained_run(Path(tmp))
         begin = time.perf_counter()
-        mujoco, _ = evaluate_run(run, args.panel, args.episodes, allow_overlap=True)
+        mujoco = evaluate_run(run, args.panel, args.episodes, allow_overlap=True)[0].to_json()
         mujoco_s = time.perf_counter() - begin
         begin = time.perf_counter()
-        genesis, _ = evaluate_transfer(run, args.panel, args.episodes, allow_overlap=True)
+        genesis = evaluate_transfer(run, args.panel, args.episodes, allow_overlap=True)[0].to_json()
         genesis_s = time.perf_counter() - begin
     row = {
         "panel": args.panel,
