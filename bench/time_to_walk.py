@@ -6,7 +6,9 @@ iterations evaluates the current policy deterministically (mean action) on fresh
 manifest's own terrain, commands from its ranges, full episodes, no pushes, --episodes episodes.
 It walks when mean planar-velocity error <= 0.25 m/s (0.3 on go1_rough), yaw-rate error
 <= 0.3 rad/s and fall rate <= 5% (and on go1_rough the mean terrain level is at least half the
-rows). Training wall clock excludes evaluation time (reported apart).
+rows). Training wall clock excludes evaluation time (reported apart). Process CPU seconds
+(collect and update, from each iteration's record) are reported too: on a shared machine they, the
+samples and the iterations to walk are what compare; wall clock only means something on a quiet one.
 
 Run: PYTHONPATH=src .venv/bin/python bench/time_to_walk.py --manifest quadruped_flat [--seeds 1 2 3]
 Writes bench/out/time_to_walk-<manifest>.json.
