@@ -24,8 +24,8 @@ EDITS = [
     ("num_steps_per_env = 24", "num_steps_per_env = 4"),
     ("num_mini_batches = 4", "num_mini_batches = 2"),
     ("num_learning_epochs = 5", "num_learning_epochs = 1"),
-    ("actor_hidden_dims = [256, 128, 64]", "actor_hidden_dims = [16]"),
-    ("critic_hidden_dims = [256, 128, 64]", "critic_hidden_dims = [16]"),
+    ("actor_hidden_dims = [128, 64, 32]", "actor_hidden_dims = [16]"),
+    ("critic_hidden_dims = [128, 64, 32]", "critic_hidden_dims = [16]"),
 ]
 
 
