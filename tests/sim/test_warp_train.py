@@ -18,6 +18,14 @@ from locoaudit.sim.mjwarp import MujocoWarpBackend
 from locoaudit.task.env import LocoEnv
 
 wp.config.optimization_level = 0  # the build test_mjwarp.py uses
+PANEL = """name = "probe"
+episodes = 2
+seed = 3
+episode_s = 0.5
+[[cells]]
+name = "limp"
+motor_strength = 0.02
+"""
 EDITS = [
     ("iterations = 4", "iterations = 100"),
     ("ls_iterations = 8", "ls_iterations = 100"),
@@ -70,3 +78,12 @@ def test_train_backend_warp_records_the_override(converged_toml, tmp_path):
     assert record["manifest_hash"] != manifest_hash(file_manifest)
     (row,) = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert row["samples"] == 8 and np.isfinite(row["env_steps_per_s"])
+    # evaluation runs the run's physics, and says so
+    (tmp_path / "panel.toml").write_text(PANEL)
+    assert main(["eval", str(run), "--panel", str(tmp_path / "panel.toml"), "--allow-overlap"]) == 0
+    (file,) = (run / "evaluations").glob("*.json")
+    result = json.loads(file.read_text())
+    assert result["simulator"] == "mujoco_warp" and result["sim_device"] == "cpu"
+    assert result["cells"][0]["episodes"] == 2
+    assert result["traces"]  # limp motors: the robots fall, and the falls are recorded as traces
+    assert main(["replay", str(run / result["traces"][0])]) == 0  # replayed in Warp, bit for bit on the CPU

@@ -69,13 +69,15 @@ def run_batch(
     seed: int,
     threads: int | None,
     make_env: MakeEnv | None = None,
+    sim_device: str = "cpu",
 ) -> BatchLog:
     """Evaluate one batch deterministically; seed fixes initial states, commands, noise and pushes.
 
-    make_env builds the env from (manifest, num_envs, seed) when another engine runs the batch.
+    make_env builds the env from (manifest, num_envs, seed) when another engine runs the batch;
+    sim_device is where MuJoCo Warp runs when the batch's manifest says sim.backend = warp.
     """
     if make_env is None:
-        env = LocoEnv(batch.manifest, batch.num_envs, seed=seed, threads=threads)
+        env = LocoEnv(batch.manifest, batch.num_envs, seed=seed, threads=threads, sim_device=sim_device)
     else:
         env = make_env(batch.manifest, batch.num_envs, seed)
     rng = np.random.default_rng([seed, 1])

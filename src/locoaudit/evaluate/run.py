@@ -62,13 +62,14 @@ def evaluate_run(
     other: OtherEngine | None = None,
     executor: Executor | None = None,
     shard_episodes: int | None = None,
+    sim_device: str = "cpu",
 ) -> tuple[Evaluation, Path]:
     """Evaluate, write evaluations/<panel>-<hash12>-s<seed>.json (never overwriting) and traces.
 
     episode_s shortens the panel's episodes (panel.shortened: pushes move inside them); the panel hash
     then changes with it, so such results are never construct-matched with full-length ones.
     `transfer` runs MuJoCo with perturbed solver settings (kind solver_sensitivity); `other` runs the
-    batches in another engine (kind transfer).
+    batches in another engine (kind transfer). sim_device: where Warp runs (sim.backend = warp).
     The episodes run as shards (evaluate.shards) on `executor` (default: in this process; Ray with
     --ray); this driver merges them in order and writes the evaluation and its traces once.
     """
@@ -84,7 +85,7 @@ def evaluate_run(
     path = _fresh_path(out_dir, f"{panel.name}-{phash[:12]}-s{seed}{tag}")
     trace_dir = inside(out_dir / "traces", path.stem)
     batches = conditions.plan_batches(loaded.manifest, panel, episodes, transfer)
-    planned = shards.plan_shards(batches, panel, seed, threads, shard_episodes)
+    planned = shards.plan_shards(batches, panel, seed, threads, shard_episodes, sim_device)
     todo, skipped = planned, {}
     if other:
         todo = []
@@ -121,6 +122,8 @@ def evaluate_run(
         extra = {**result.extra, "deployment": other.evidence}
         result = dataclasses.replace(result, kind="transfer", simulator=other.simulator, extra=extra)
     result = dataclasses.replace(result, env_steps_per_s=pooled_rate(rates))
+    if result.simulator == SIMULATORS["warp"]:
+        result = dataclasses.replace(result, extra={**result.extra, "sim_device": sim_device})
     out_dir.mkdir(exist_ok=True)
     atomic_write_json(path, result.to_json())
     return result, path

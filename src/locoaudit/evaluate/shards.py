@@ -69,6 +69,7 @@ class Shard:
     seed: int
     panel: Panel
     threads: int | None
+    sim_device: str = "cpu"  # where MuJoCo Warp runs when the manifest says sim.backend = warp
 
     @property
     def num_envs(self) -> int:
@@ -92,7 +93,12 @@ def _cut(slices, lo: int, hi: int) -> tuple[tuple[int, int, int], ...]:
 
 
 def plan_shards(
-    batches: list[Batch], panel: Panel, seed: int, threads: int | None, shard_episodes: int | None = None
+    batches: list[Batch],
+    panel: Panel,
+    seed: int,
+    threads: int | None,
+    shard_episodes: int | None = None,
+    sim_device: str = "cpu",
 ) -> list[Shard]:
     """Every batch as one shard, or cut into shards of at most shard_episodes envs."""
     shards = []
@@ -104,7 +110,9 @@ def plan_shards(
             entropy = [seed, k] if len(starts) == 1 else [seed, k, j]
             shard_seed = int(np.random.SeedSequence(entropy).generate_state(1)[0])
             part = _cut(batch.slices, lo, lo + size)
-            shards.append(Shard(k, j, lo, part, batch.terrain, batch.seed, text, shard_seed, panel, threads))
+            shards.append(
+                Shard(k, j, lo, part, batch.terrain, batch.seed, text, shard_seed, panel, threads, sim_device)
+            )
     return shards
 
 
@@ -125,7 +133,9 @@ def run_shard(
     policy = policy or blob_policy(blob)
     batch = shard.as_batch()
     with torch_threads(1):
-        log = engine.run_batch(batch, shard.panel, policy, shard.seed, shard.threads, make_env)
+        log = engine.run_batch(
+            batch, shard.panel, policy, shard.seed, shard.threads, make_env, shard.sim_device
+        )
     table = metrics.episode_table(log, batch.manifest.policy_dt, shard.panel.recovery_window_s)
     steps = int(log.steps.sum())
     return ShardResult(table, steps, steps / max(log.env_steps_per_s, 1e-9), _failures(log))

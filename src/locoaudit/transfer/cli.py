@@ -11,6 +11,7 @@ import json
 import sys
 from pathlib import Path
 
+from locoaudit import argtypes
 from locoaudit.argtypes import positive_int
 from locoaudit.errors import LocoauditError
 from locoaudit.options import Common
@@ -60,6 +61,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
             transfer=args.solver_sensitivity,
             executor=executor(args.ray),
             shard_episodes=args.shard_episodes,
+            sim_device=args.device,
         )
     print(json.dumps(result.to_json(), indent=2) if args.json else format_results(result))
     print(f"results: {path}", file=sys.stderr)
@@ -88,6 +90,12 @@ def register(verbs: argparse._SubParsersAction, common: Common) -> None:
     )
     ev.add_argument(
         "--allow-overlap", action="store_true", help="evaluate an overlapping panel (held_out: false)"
+    )
+    ev.add_argument(
+        "--device",
+        type=argtypes.device,
+        default="cpu",
+        help="where Warp simulates a run trained with sim.backend = 'warp': cpu (default), cuda or cuda:N",
     )
     mode = ev.add_mutually_exclusive_group()
     mode.add_argument(
