@@ -199,8 +199,8 @@ def register(verbs: argparse._SubParsersAction, common: Common) -> None:
         parents=[common.threads, common.ray],
         help="train at several num_envs levels under an equal budget and compare held-out evidence",
         description="Train the same manifest at each --num-envs level and seed under an equal wall-clock "
-        "(--minutes) or sample (--samples) budget, evaluate each on the panels (held-out, and in MuJoCo with "
-        "perturbed solver settings as a solver-sensitivity check), record the lab in the ledger and say, "
+        "(--minutes) or sample (--samples) budget, evaluate each on the panels (held-out in MuJoCo, and the "
+        "exported ONNX policy in Genesis as the transfer check), record the lab in the ledger and say, "
         "per panel, whether extra parallelism improved locomotion. Ctrl-C stops cleanly; --resume LAB_DIR "
         "continues where it stopped.",
     )
