@@ -27,8 +27,8 @@ from locoaudit.evaluate.engine import MakeEnv
 from locoaudit.evaluate.panel import Panel, TerrainCell
 from locoaudit.evaluate.rollout import Policy, torch_policy
 from locoaudit.manifest import Manifest, canonical_json, manifest_from_canonical
+from locoaudit.train.loop import torch_threads
 from locoaudit.train.policy import LoadedPolicy, build_actor
-from locoaudit.train.session import torch_threads
 
 TRACE_KEYS = ("actions", "commands", "rewards", "qpos", "obs")
 

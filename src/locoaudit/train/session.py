@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -27,7 +28,7 @@ from locoaudit.train.checkpoint import load_checkpoint
 from locoaudit.train.distributed import World
 from locoaudit.train.logger import METRICS as METRICS  # re-exported: callers name the file
 from locoaudit.train.logger import NullLogger, TrainingLogger
-from locoaudit.train.loop import Trainer
+from locoaudit.train.loop import Trainer, torch_threads
 from locoaudit.train.ppo import build_ppo
 from locoaudit.train.rundir import (
     atomic_write_bytes,
@@ -40,6 +41,7 @@ from locoaudit.train.rundir import (
 
 # Torch's OpenMP threads spin between calls and compete with the physics thread pool: on 2 shared
 # cores, 2 torch threads made collection 2.5x and the PPO update 6-9x slower than 1 (16:15 UTC, 1024 envs).
+# So torch runs on 1 thread, except inside the PPO update, which takes the idle physics threads (loop.py).
 TORCH_THREADS = 1
 
 
@@ -63,7 +65,9 @@ def _make_trainer(
         LocoEnv(manifest, num_envs, seed=seed + world.rank, threads=threads, sim_device=device), device=device
     )
     alg, summary = build_ppo(env, manifest.ppo, device, world)
-    return Trainer(manifest, env, alg, run_dir, world=world), summary
+    nthread = manifest.sim.threads if threads is None else threads  # 0: every CPU
+    update_threads = nthread if nthread > 0 else os.cpu_count() or 1
+    return Trainer(manifest, env, alg, run_dir, world=world, update_threads=update_threads), summary
 
 
 def backend_record(manifest: Manifest, device: str, overrides: dict | None = None) -> dict[str, Any]:
@@ -188,17 +192,6 @@ def _record_resume(run_dir: Path, record: dict, trainer: Trainer, mismatches, fo
         entry["manifest_file"] = name
     record["resumes"].append(entry)
     atomic_write_json(inside(run_dir, "run.json"), record)
-
-
-@contextmanager
-def torch_threads(n: int) -> Iterator[None]:
-    """Run torch on n intra-op threads, restoring the previous number afterwards."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 @contextmanager
