@@ -93,6 +93,10 @@ def test_defaults_are_filled_into_canonical_form():
             "unknown terrain kind",
         ),
         ("[bogus]\nx = 1\n", "bogus", "unknown key"),
+        ("[robot]\nfoot_solimp = [0.9, 0.95]\n", "robot.foot_solimp", "expected [dmin, dmax, width]"),
+        ("[robot]\nfoot_solimp = [0.95, 0.9, 0.001]\n", "robot.foot_solimp", "dmin <= dmax"),
+        ("[robot]\nfoot_solimp = [0.9, 0.95, 0.0]\n", "robot.foot_solimp", "width > 0"),
+        ("[robot]\nfoot_solimp = [0.9, 1.5, 0.001]\n", "robot.foot_solimp[1]", "out of range"),
     ],
 )
 def test_bad_input_names_file_and_key(write_toml, extra, key, fragment):

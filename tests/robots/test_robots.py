@@ -63,6 +63,20 @@ def test_pd_gains_come_from_the_manifest():
     np.testing.assert_allclose(m.actuator_biasprm[:, 1:3], [[-manifest.robot.kp, -manifest.robot.kd]] * 12)
 
 
+@pytest.mark.parametrize("collision", ["feet_only", "all"])
+def test_foot_solimp_from_the_manifest_else_as_the_robot_ships(collision):
+    go1 = load_manifest("go1_flat")
+    shipped = dataclasses.replace(go1.robot, foot_solimp=(), collision=collision)
+    feet = list(ROBOTS["unitree_go1"].feet)
+    m = build_model(dataclasses.replace(go1, robot=shipped)).model
+    np.testing.assert_allclose(m.geom_solimp[[m.geom(f).id for f in feet]], [[0.015, 1, 0.031, 0.5, 2]] * 4)
+    stiff = dataclasses.replace(shipped, foot_solimp=(0.8, 0.9, 0.002))
+    m = build_model(dataclasses.replace(go1, robot=stiff)).model
+    np.testing.assert_allclose(m.geom_solimp[[m.geom(f).id for f in feet]], [[0.8, 0.9, 0.002, 0.5, 2]] * 4)
+    others = np.array([m.geom(i).name not in feet for i in range(m.ngeom)])
+    assert not np.any(np.all(m.geom_solimp[others, :3] == (0.8, 0.9, 0.002), axis=1)), "only the feet change"
+
+
 def test_unknown_robot_is_a_clear_error():
     with pytest.raises(LocoauditError, match=r"unknown robot 'spot'.*known: quadruped, unitree_go1"):
         get_robot("spot")

@@ -103,6 +103,10 @@ def _check_cross_fields(m: Manifest, source: str) -> None:
         )
     if not m.rewards.terms:
         raise ManifestError(source, "rewards.terms", "at least one reward term is required")
+    solimp = m.robot.foot_solimp
+    if solimp and (len(solimp) != 3 or solimp[0] > solimp[1] or solimp[2] <= 0.0):
+        problem = f"{list(solimp)}: expected [dmin, dmax, width] with dmin <= dmax and width > 0"
+        raise ManifestError(source, "robot.foot_solimp", problem)
     for key in ("actor_hidden_dims", "critic_hidden_dims"):
         if not getattr(m.ppo, key):
             raise ManifestError(source, f"ppo.{key}", "needs at least one hidden layer size")

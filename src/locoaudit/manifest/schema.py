@@ -60,6 +60,12 @@ class RobotSection:
     termination_contact_bodies: tuple[str, ...] = spec(
         (), "bodies whose ground contact ends the episode (termination base_contact)"
     )
+    foot_solimp: tuple[float, ...] = spec(
+        (),
+        "contact impedance of the foot geoms, MuJoCo solimp [dmin, dmax, width]; [] keeps the robot's own",
+        0.0,
+        1.0,
+    )
 
 
 @dataclass(frozen=True)

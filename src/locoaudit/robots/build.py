@@ -47,6 +47,7 @@ def build_spec(
     _set_options(spec, manifest.sim)
     grid = _add_ground(spec, manifest)
     _set_collisions(spec, robot, manifest.robot)
+    _set_foot_solimp(spec, robot, manifest.robot)
     _set_actuators(spec, robot, manifest.robot)
     counts = _add_contact_sensors(spec, robot, manifest.robot)
     return spec, robot, grid, counts
@@ -98,6 +99,15 @@ def _set_collisions(spec: mujoco.MjSpec, robot: RobotAdapter, cfg: RobotSection)
             g.contype, g.conaffinity = (1, 0) if collides else (0, 0)
             if g.name in robot.feet:
                 g.condim = 3
+
+
+def _set_foot_solimp(spec: mujoco.MjSpec, robot: RobotAdapter, cfg: RobotSection) -> None:
+    """The manifest's foot contact impedance, if it gives one (dmin, dmax, width; midpoint and power kept)."""
+    if not cfg.foot_solimp:
+        return
+    for name in robot.feet:
+        geom = spec.geom(name)
+        geom.solimp = [*cfg.foot_solimp, *geom.solimp[3:]]
 
 
 def _set_actuators(spec: mujoco.MjSpec, robot: RobotAdapter, cfg: RobotSection) -> None:
