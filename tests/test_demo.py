@@ -8,7 +8,10 @@ from locoaudit.cli import main
 def test_demo_quick_end_to_end(tmp_path, capsys):
     out = tmp_path / "runs"
     assert main(["demo", "--quick", "--out", str(out)]) == 0
-    text = capsys.readouterr().out
+    captured = capsys.readouterr()
+    text = captured.out
+    # every phase heading says how long the demo has run (where the minutes go)
+    assert "== 3/5 transfer" in captured.err and " elapsed]" in captured.err.split("== done")[1]
     # two iterations do not walk: the gate refuses even the task's first run, and says why
     assert "REFUSED" in text and "PROMOTED" not in text and "override: bootstrap" in text
     assert "reason: insufficient evidence: heldout disturbance [mujoco_cpu]" in text

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+import time
 from pathlib import Path
 
 from locoaudit import argtypes
@@ -40,8 +41,13 @@ def quick_manifest(m: Manifest) -> Manifest:
     return dataclasses.replace(m, ppo=ppo)
 
 
+_START = [time.perf_counter()]
+
+
 def _say(step: str) -> None:
-    print(f"\n== {step}", file=sys.stderr, flush=True)
+    """A phase heading, stamped with the demo's elapsed wall clock (where the minutes go)."""
+    minutes, seconds = divmod(int(time.perf_counter() - _START[0]), 60)
+    print(f"\n== {step}   [{minutes}:{seconds:02d} elapsed]", file=sys.stderr, flush=True)
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -55,6 +61,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from locoaudit.train import session
     from locoaudit.transfer.run import evaluate_transfer
 
+    _START[0] = time.perf_counter()
     manifest = load_manifest(args.manifest)
     manifest = quick_manifest(manifest) if args.quick else manifest
     out, episodes = Path(args.out), (2 if args.quick else args.episodes)
@@ -102,7 +109,8 @@ def run_demo(args: argparse.Namespace) -> int:
     print(f"  locoaudit train --resume {trainer.run_dir} --minutes 10")
     print(f"  locoaudit runs list --runs-dir {out}")
     print(f"  locoaudit replay {trainer.run_dir}/evaluations/traces/<...>.npz   # any failure trace")
-    print("\n" + verdict(decision.promoted, walks(result, findings)))
+    _say("done")
+    print(verdict(decision.promoted, walks(result, findings)))
     return 0
 
 
