@@ -30,7 +30,7 @@ def test_bench_throughput_json(tmp_path, capsys):
     rows = json.loads(capsys.readouterr().out)
     assert rows == json.loads(out.read_text())
     row = rows[0]
-    assert row["num_envs"] == 8 and row["threads"] == 1 and row["decimation"] == 5
+    assert row["num_envs"] == 8 and row["threads"] == 1 and row["decimation"] == 4  # quadruped_flat
     assert row["env_steps_per_s"] > 0 and row["physics_env_steps_per_s"] > 0
     assert abs(row["ratio"] - row["env_steps_per_s"] / row["physics_env_steps_per_s"]) < 1e-9
     assert row["peak_rss_mb"] > 0

@@ -42,7 +42,7 @@ def test_contract_in_metadata_describes_the_run(exported):
     assert c["manifest_hash"] == manifest_hash(loaded.manifest)
     assert c["joint_names"][:3] == ["FR_hip_joint", "FR_thigh_joint", "FR_calf_joint"]
     assert c["kp"] == [20.0] * 12 and c["kd"] == [0.5] * 12
-    assert c["action"]["scale"] == 0.25 and c["decimation"] == 5 and c["policy_dt"] == pytest.approx(0.02)
+    assert c["action"]["scale"] == 0.25 and c["decimation"] == 4 and c["policy_dt"] == pytest.approx(0.02)
     terms = [(t["name"], t["size"]) for t in c["observation"]["terms"]]
     assert terms[:3] == [("base_ang_vel", 3), ("projected_gravity", 3), ("command", 3)]
     assert sum(size for _, size in terms) == c["observation"]["size"] == 47  # with the gait clock

@@ -45,7 +45,8 @@ def test_hash_changes_when_any_value_changes():
     base = tomllib.loads(resources.files("locoaudit.manifests").joinpath("go1_flat.toml").read_text())
     h0 = manifest_hash(manifest_from_dict(base))
     edits = [
-        ("sim", "decimation", 4),
+        ("sim", "decimation", 5),
+        ("robot", "foot_solimp", [0.9, 0.95, 0.002]),
         ("randomization", "push_velocity", 0.6),
         ("commands", "lin_vel_x", [-1.0, 1.5]),
         ("episode", "randomize_start_phase", False),
@@ -93,10 +94,6 @@ def test_defaults_are_filled_into_canonical_form():
             "unknown terrain kind",
         ),
         ("[bogus]\nx = 1\n", "bogus", "unknown key"),
-        ("[robot]\nfoot_solimp = [0.9, 0.95]\n", "robot.foot_solimp", "expected [dmin, dmax, width]"),
-        ("[robot]\nfoot_solimp = [0.95, 0.9, 0.001]\n", "robot.foot_solimp", "dmin <= dmax"),
-        ("[robot]\nfoot_solimp = [0.9, 0.95, 0.0]\n", "robot.foot_solimp", "width > 0"),
-        ("[robot]\nfoot_solimp = [0.9, 1.5, 0.001]\n", "robot.foot_solimp[1]", "out of range"),
     ],
 )
 def test_bad_input_names_file_and_key(write_toml, extra, key, fragment):
@@ -107,6 +104,22 @@ def test_bad_input_names_file_and_key(write_toml, extra, key, fragment):
     assert message.startswith(f"{path}: {key}: "), message
     assert fragment in message
     assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("value", "key", "fragment"),
+    [
+        ("[0.9, 0.95]", "robot.foot_solimp", "expected [dmin, dmax, width]"),
+        ("[0.95, 0.9, 0.001]", "robot.foot_solimp", "dmin <= dmax"),
+        ("[0.9, 0.95, 0.0]", "robot.foot_solimp", "width > 0"),
+        ("[0.9, 1.5, 0.001]", "robot.foot_solimp[1]", "out of range"),
+    ],
+)
+def test_bad_foot_solimp_names_file_and_key(write_toml, value, key, fragment):
+    path = write_toml(MINIMAL.replace('name = "quadruped"', f'name = "quadruped"\nfoot_solimp = {value}'))
+    with pytest.raises(ManifestError) as info:
+        load_manifest(path)
+    assert str(info.value).startswith(f"{path}: {key}: ") and fragment in str(info.value)
 
 
 def test_missing_file_and_bad_toml(write_toml, tmp_path):

@@ -179,11 +179,18 @@ MANIFESTS: list[tuple[str, Callable[[Ctx], str], str]] = [
         lambda c: c.manifest(("weight = 0.5\nstd = 0.5", "weight = 0.5\nstd = -1.0")),
         "m.toml: rewards.terms.track_ang_vel_z.std:",
     ),
-    ("nan_value", lambda c: c.manifest(("timestep = 0.004", "timestep = nan")), "m.toml: sim.timestep:"),
+    ("nan_value", lambda c: c.manifest(("timestep = 0.005", "timestep = nan")), "m.toml: sim.timestep:"),
     (
         "huge_int",
-        lambda c: c.manifest(("decimation = 5", "decimation = 99999999999999999")),
+        lambda c: c.manifest(("decimation = 4", "decimation = 99999999999999999")),
         "m.toml: sim.decimation:",
+    ),
+    (
+        "foot_solimp_zero_width",
+        lambda c: c.manifest(
+            ('collision = "feet_only"', 'collision = "feet_only"\nfoot_solimp = [0.9, 0.95, 0]')
+        ),
+        "m.toml: robot.foot_solimp:",
     ),
     (
         "huge_height_scan",
