@@ -201,7 +201,7 @@ MANIFESTS: list[tuple[str, Callable[[Ctx], str], str]] = [
     ),
     (
         "string_for_number",
-        lambda c: c.manifest(("timestep = 0.004", 'timestep = "fast"')),
+        lambda c: c.manifest(("timestep = 0.005", 'timestep = "fast"')),
         "m.toml: sim.timestep:",
     ),
 ]
