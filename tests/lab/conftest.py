@@ -1,22 +1,17 @@
 """A tiny parallelism lab: two levels (4 and 8 envs), one seed, 64 samples each, a 2-cell panel."""
 
-from importlib import resources
-
 import pytest
 from lab_helpers import PANEL, TINY_EDITS, lab_args
 
 from locoaudit.cli import main
+from tiny_manifest import quadruped_flat_toml
 
 
 @pytest.fixture(scope="session")
 def lab_inputs(tmp_path_factory):
     """(manifest path, panel path) of the tiny configuration."""
     folder = tmp_path_factory.mktemp("lab_inputs")
-    text = resources.files("locoaudit.manifests").joinpath("quadruped_flat.toml").read_text()
-    for old, new in TINY_EDITS:
-        assert old in text
-        text = text.replace(old, new)
-    (folder / "tiny.toml").write_text(text)
+    (folder / "tiny.toml").write_text(quadruped_flat_toml(TINY_EDITS))
     (folder / "panel.toml").write_text(PANEL)
     return folder / "tiny.toml", folder / "panel.toml"
 

@@ -1,10 +1,10 @@
 import dataclasses
-from importlib import resources
 
 import pytest
 
 from locoaudit.demo import quick_manifest
 from locoaudit.manifest import load_manifest
+from tiny_manifest import quadruped_flat_toml
 
 TINY_EDITS = [
     ("num_steps_per_env = 24", "num_steps_per_env = 8"),
@@ -29,10 +29,6 @@ def tiny_manifest():
 @pytest.fixture
 def tiny_toml(tmp_path):
     """The same tiny configuration as a TOML file, for command-line tests."""
-    text = resources.files("locoaudit.manifests").joinpath("quadruped_flat.toml").read_text()
-    for old, new in TINY_EDITS:
-        assert old in text
-        text = text.replace(old, new)
     path = tmp_path / "tiny.toml"
-    path.write_text(text)
+    path.write_text(quadruped_flat_toml(TINY_EDITS))
     return path
