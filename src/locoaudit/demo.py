@@ -41,12 +41,9 @@ def quick_manifest(m: Manifest) -> Manifest:
     return dataclasses.replace(m, ppo=ppo)
 
 
-_START = [time.perf_counter()]
-
-
-def _say(step: str) -> None:
-    """A phase heading, stamped with the demo's elapsed wall clock (where the minutes go)."""
-    minutes, seconds = divmod(int(time.perf_counter() - _START[0]), 60)
+def _say(step: str, start: float) -> None:
+    """A phase heading, stamped with the wall clock elapsed since `start` (where the minutes go)."""
+    minutes, seconds = divmod(int(time.perf_counter() - start), 60)
     print(f"\n== {step}   [{minutes}:{seconds:02d} elapsed]", file=sys.stderr, flush=True)
 
 
@@ -61,14 +58,14 @@ def run_demo(args: argparse.Namespace) -> int:
     from locoaudit.train import session
     from locoaudit.transfer.run import evaluate_transfer
 
-    _START[0] = time.perf_counter()
+    start = time.perf_counter()
     manifest = load_manifest(args.manifest)
     manifest = quick_manifest(manifest) if args.quick else manifest
     out, episodes = Path(args.out), (2 if args.quick else args.episodes)
     num_envs = args.num_envs or (16 if args.quick else 1024)
     iterations = 2 if args.quick else args.iterations
     budget = f"{iterations} iterations" + ("" if args.minutes is None else f", at most {args.minutes:g} min")
-    _say(f"1/5 train {manifest.name} ({num_envs} envs, {budget})")
+    _say(f"1/5 train {manifest.name} ({num_envs} envs, {budget})", start)
     trainer = session.start(manifest, num_envs, args.seed, out, "cpu", None)
     print(f"run {trainer.run_dir}", file=sys.stderr)
     session.run(trainer, iterations, minutes=args.minutes)
@@ -76,20 +73,23 @@ def run_demo(args: argparse.Namespace) -> int:
     def progress(done: int, total: int) -> None:
         print(f"  batch {done}/{total}", file=sys.stderr, flush=True)
 
-    _say(f"2/5 evaluate on the held-out panel '{PANEL}' ({episodes} episodes per cell)")
+    _say(f"2/5 evaluate on the held-out panel '{PANEL}' ({episodes} episodes per cell)", start)
     # quick: 3 s episodes; push cells push at 1 s so their 2 s recovery window fits (panel.shortened)
     episode_s = QUICK_EPISODE_S if args.quick else None
     result, _ = evaluate_run(
         trainer.run_dir, PANEL, episodes=episodes, progress=progress, episode_s=episode_s
     )
     print(format_results(result))
-    _say("3/5 transfer: the exported ONNX policy in a second simulator (Genesis), after contract read-back")
+    _say(
+        "3/5 transfer: the exported ONNX policy in a second simulator (Genesis), after contract read-back",
+        start,
+    )
     transfer, _ = evaluate_transfer(trainer.run_dir, PANEL, episodes, progress=progress, episode_s=episode_s)
     print(format_results(transfer))
-    _say("4/5 audit: rewards, terminations, resets, observations, gait")
+    _say("4/5 audit: rewards, terminations, resets, observations, gait", start)
     findings, audit = _audit(trainer.run_dir, 16 if args.quick else 64, 50 if args.quick else 250, args.quick)
     print(audit)
-    _say("5/5 run record, ledger and promotion gate")
+    _say("5/5 run record, ledger and promotion gate", start)
     ledger = open_ledger(None, out, create=True)
     try:
         record = actions.add_run(ledger, trainer.run_dir)
@@ -100,7 +100,7 @@ def run_demo(args: argparse.Namespace) -> int:
         ledger.close()
     print(format_record(record))
     print(format_decision(record.run_id, decision))
-    _say("report: plots, held-out evidence and failure filmstrips in one HTML file")
+    _say("report: plots, held-out evidence and failure filmstrips in one HTML file", start)
     report = report_run(trainer.run_dir, None, None, Options())
     print(f"\nreport: {report}")
     print(f"\nthe run lives in {trainer.run_dir}; the ledger in {ledger.url}")
@@ -109,7 +109,7 @@ def run_demo(args: argparse.Namespace) -> int:
     print(f"  locoaudit train --resume {trainer.run_dir} --minutes 10")
     print(f"  locoaudit runs list --runs-dir {out}")
     print(f"  locoaudit replay {trainer.run_dir}/evaluations/traces/<...>.npz   # any failure trace")
-    _say("done")
+    _say("done", start)
     print(verdict(decision.promoted, walks(result, findings)))
     return 0
 
