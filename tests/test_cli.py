@@ -72,3 +72,11 @@ def test_registrars_assemble_every_verb_with_shared_options():
     assert len({(a.help, a.default, a.type) for a in threads.values()}) == 1
     ray = [next(a for a in verbs.choices[v]._actions if a.dest == "ray") for v in ("eval", "sweep")]
     assert ray[0].help == ray[1].help and ray[0].default is None  # one --ray, defined in options.py
+
+
+def test_throughput_rounds_fit_the_time_asked_for():
+    from locoaudit.bench.throughput import _steps_per_round
+
+    assert _steps_per_round(1024, 20.0, 0.1) == 19  # long runs: ~20000 env-steps per round, as before
+    assert _steps_per_round(8, 0.2, 0.001) == 33  # short runs: three env+physics rounds fit in 0.2 s
+    assert _steps_per_round(8, 0.01, 0.01) == 2  # never fewer than 2 steps

@@ -79,6 +79,13 @@ def _random_controls(env, rng: np.random.Generator, count: int) -> list[np.ndarr
     return out
 
 
+def _steps_per_round(num_envs: int, seconds: float, step_s: float) -> int:
+    """Env steps per timed round: about 20000 env-steps, but short enough that the three rounds
+    (each an env block and a physics block of the same length) fit in --seconds."""
+    fit = int(seconds / 6 / max(step_s, 1e-6))
+    return max(2, min(int(20000 / num_envs), fit))
+
+
 def measure(manifest_name: str, num_envs: int, seconds: float, threads: int | None, seed: int = 0) -> dict:
     """Measure one configuration in this process; returns a ThroughputResult as a dict."""
     from locoaudit.manifest import load_manifest
@@ -96,7 +103,9 @@ def measure(manifest_name: str, num_envs: int, seconds: float, threads: int | No
     env.step(actions)
     state = _physics_state(env, datas[0])
     _physics_block(model, datas, roller, state, controls, 2)
-    steps = max(2, int(20000 / num_envs))
+    t = time.perf_counter()
+    env.step(actions)
+    steps = _steps_per_round(num_envs, seconds, time.perf_counter() - t)
     env_rates, phys_rates, deadline = [], [], time.perf_counter() + seconds
     while time.perf_counter() < deadline or len(env_rates) < 3:
         t = time.perf_counter()
