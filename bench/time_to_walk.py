@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from locoaudit.argtypes import DEFAULT_NUM_ENVS
 from locoaudit.evaluate import engine, metrics
 from locoaudit.evaluate.conditions import Batch
 from locoaudit.evaluate.panel import Cell, Panel, TerrainCell
@@ -132,7 +133,9 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--manifest", default="quadruped_flat", help="shipped name or TOML path")
-    parser.add_argument("--num-envs", type=int, default=1024, help="parallel envs (default 1024)")
+    parser.add_argument(
+        "--num-envs", type=int, default=DEFAULT_NUM_ENVS, help=f"parallel envs (default {DEFAULT_NUM_ENVS})"
+    )
     parser.add_argument("--minutes", type=float, default=10.0, help="training wall-clock budget per seed")
     parser.add_argument("--iterations", type=int, default=10**9, help="iteration budget per seed")
     parser.add_argument("--eval-every", type=int, default=10)

@@ -62,7 +62,7 @@ def run_demo(args: argparse.Namespace) -> int:
     manifest = load_manifest(args.manifest)
     manifest = quick_manifest(manifest) if args.quick else manifest
     out, episodes = Path(args.out), (2 if args.quick else args.episodes)
-    num_envs = args.num_envs or (16 if args.quick else 1024)
+    num_envs = args.num_envs or (16 if args.quick else argtypes.DEFAULT_NUM_ENVS)
     iterations = 2 if args.quick else args.iterations
     budget = f"{iterations} iterations" + ("" if args.minutes is None else f", at most {args.minutes:g} min")
     _say(f"1/5 train {manifest.name} ({num_envs} envs, {budget})", start)
@@ -177,7 +177,12 @@ def register(verbs: argparse._SubParsersAction, common: Common) -> None:
     demo.add_argument(
         "--episodes", type=argtypes.positive_int, default=32, help="evaluation episodes per cell (default 32)"
     )
-    demo.add_argument("--num-envs", type=argtypes.num_envs, default=None, help="parallel envs (default 1024)")
+    demo.add_argument(
+        "--num-envs",
+        type=argtypes.num_envs,
+        default=None,
+        help=f"parallel envs (default {argtypes.DEFAULT_NUM_ENVS})",
+    )
     demo.add_argument(
         "--out",
         type=argtypes.out_dir,

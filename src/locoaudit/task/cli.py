@@ -57,8 +57,9 @@ def register(verbs: argparse._SubParsersAction, common: Common) -> None:
     check.add_argument(
         "--num-envs",
         type=argtypes.num_envs,
-        default=1024,
-        help="check the PPO batch at this many environments, as `train --num-envs` (default 1024)",
+        default=argtypes.DEFAULT_NUM_ENVS,
+        help="check the PPO batch at this many environments, as `train --num-envs` "
+        f"(default {argtypes.DEFAULT_NUM_ENVS})",
     )
     check.set_defaults(func=_cmd_check)
     actions.add_parser("list", help="list the shipped manifests").set_defaults(func=_cmd_list)

@@ -95,7 +95,10 @@ def register(verbs: argparse._SubParsersAction, common: Common) -> None:
     )
     train.add_argument("manifest", nargs="?", help="manifest name or .toml path (optional with --resume)")
     train.add_argument(
-        "--num-envs", type=argtypes.num_envs, default=1024, help="parallel environments (default 1024)"
+        "--num-envs",
+        type=argtypes.num_envs,
+        default=argtypes.DEFAULT_NUM_ENVS,
+        help=f"parallel environments (default {argtypes.DEFAULT_NUM_ENVS}; more on more cores)",
     )
     train.add_argument(
         "--iterations", type=positive_int, default=300, help="PPO iterations to run (default 300)"
