@@ -16,10 +16,11 @@ from typing import NoReturn
 
 MAX_SEED = 2**32 - 1  # numpy, torch and MuJoCo all take it
 MAX_NUM_ENVS = 65536
-# The default batch for train, demo, `task check` and bench/time_to_walk.py. On 2 cores, 512 envs x 24 steps
-# walk with 0.7x the samples and CPU of 1024 x 24 (quadruped_flat seed 1: 100 iterations, 1.23 M samples,
-# 314 CPU s, against 70, 1.72 M, 448 CPU s; 1024 x 12: 120 iterations), because the policy is updated twice
-# as often per sample (bench/time_to_walk.py, 2026-12-03). More cores want more envs: pass --num-envs.
+# The default batch for train, demo, `manifest check` and bench/time_to_walk.py. On 2 cores, 512 envs x 24
+# steps walk with 0.7x the samples and CPU of 1024 x 24 (quadruped_flat seed 1, desired_kl 0.01: 100
+# iterations, 1.23 M samples, 314 CPU s, against 70, 1.72 M, 448 CPU s; 1024 x 12: 120 iterations), because
+# the policy is updated twice as often per sample (bench/time_to_walk.py, 2026-12-03). More cores want more
+# envs: pass --num-envs.
 DEFAULT_NUM_ENVS = 512
 MAX_THREADS = 1024
 DEVICE = re.compile(r"cpu|cuda(:\d{1,2})?")
