@@ -71,14 +71,18 @@ def run_seed(manifest: Manifest, args: argparse.Namespace, seed: int) -> dict:
     out = HERE / "out" / "runs"
     trainer = session.start(manifest, args.num_envs, seed, out, "cpu", args.threads)
     print(f"run {trainer.run_dir}", flush=True)
-    history, walked, eval_s = [], [], [0.0]
+    history, walked, eval_s, last = [], [], [0.0], [None]
     spent = dict.fromkeys(("collect_s", "update_s", "collect_cpu_s", "update_cpu_s"), 0.0)
 
     def on_iteration(record: dict) -> bool:
         for key in spent:
             spent[key] += record[key]
+        last[0] = record
         if record["iteration"] % args.eval_every or record["iteration"] < args.eval_from:
             return False
+        return check(record)
+
+    def check(record: dict) -> bool:
         t = time.perf_counter()
         result = evaluate(trainer, args.episodes, seed=10_000 + record["iteration"])
         eval_s[0] += time.perf_counter() - t
@@ -92,6 +96,9 @@ def run_seed(manifest: Manifest, args: argparse.Namespace, seed: int) -> dict:
         return bool(walked)
 
     session.run(trainer, args.iterations, quiet=True, minutes=args.minutes, on_iteration=on_iteration)
+    evaluated = history[-1]["iteration"] if history else None
+    if not walked and last[0] is not None and last[0]["iteration"] != evaluated:
+        check(last[0])  # where the budget ended, not only where the last --eval-every fell
     c = trainer.counters
     first = walked[0] if walked else None
     collect, update = spent["collect_s"], spent["update_s"]
