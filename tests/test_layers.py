@@ -12,7 +12,7 @@ PACKAGE = Path(locoaudit.__file__).parent
 LAYERS: tuple[frozenset[str], ...] = tuple(
     frozenset(layer.split())
     for layer in (
-        "errors findings argtypes manifests panels mappings",  # neutral: no locoaudit imports
+        "errors findings argtypes manifests panels mappings arrays",  # neutral: no locoaudit imports
         "safety options parallel",  # path names, checksums; shared options; in-process or Ray tasks
         "fileio",  # atomic writes
         "terrain terms",  # heightfields; reward / termination functions of a StepView

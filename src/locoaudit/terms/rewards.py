@@ -1,5 +1,6 @@
 """Reward terms: plain functions of a StepView returning one value per environment.
 
+Terms take the array namespace from the view (`xp`): numpy on MuJoCo C, torch on the device.
 The manifest lists terms by name with a weight and keyword parameters; the total reward is
 sum(weight * term) (times dt when rewards.scale_by_dt). Penalties have positive values here and
 negative weights in the manifest, as in legged_gym and Isaac Lab.
@@ -9,50 +10,51 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
-
+from locoaudit.arrays import Array, astype, copy, xp
 from locoaudit.terms.rowops import row_norm, row_sum
 from locoaudit.terms.view import StepView
 
 
-def track_lin_vel_xy(v: StepView, *, std: float = 0.5) -> np.ndarray:
+def track_lin_vel_xy(v: StepView, *, std: float = 0.5) -> Array:
     """exp(-|v_xy - cmd_xy|^2 / std^2): planar velocity tracking in the body frame."""
-    err = row_sum(np.square(v.command[:, :2] - v.base_lin_vel[:, :2]))
-    return np.exp(-err / std**2)
+    ns = xp(v.command)
+    err = row_sum(ns.square(v.command[:, :2] - v.base_lin_vel[:, :2]))
+    return ns.exp(-err / std**2)
 
 
-def track_ang_vel_z(v: StepView, *, std: float = 0.5) -> np.ndarray:
+def track_ang_vel_z(v: StepView, *, std: float = 0.5) -> Array:
     """exp(-(w_z - cmd_yaw)^2 / std^2): yaw-rate tracking."""
-    err = np.square(v.command[:, 2] - v.base_ang_vel[:, 2])
-    return np.exp(-err / std**2)
+    ns = xp(v.command)
+    err = ns.square(v.command[:, 2] - v.base_ang_vel[:, 2])
+    return ns.exp(-err / std**2)
 
 
-def lin_vel_z_l2(v: StepView) -> np.ndarray:
+def lin_vel_z_l2(v: StepView) -> Array:
     """Squared vertical base velocity."""
-    return np.square(v.base_lin_vel[:, 2])
+    return xp(v.base_lin_vel).square(v.base_lin_vel[:, 2])
 
 
-def ang_vel_xy_l2(v: StepView) -> np.ndarray:
+def ang_vel_xy_l2(v: StepView) -> Array:
     """Squared roll and pitch rates."""
-    return row_sum(np.square(v.base_ang_vel[:, :2]))
+    return row_sum(xp(v.base_ang_vel).square(v.base_ang_vel[:, :2]))
 
 
-def joint_torques_l2(v: StepView) -> np.ndarray:
+def joint_torques_l2(v: StepView) -> Array:
     """Sum of squared actuator torques."""
-    return row_sum(np.square(v.joint_torque))
+    return row_sum(xp(v.joint_torque).square(v.joint_torque))
 
 
-def joint_acc_l2(v: StepView) -> np.ndarray:
+def joint_acc_l2(v: StepView) -> Array:
     """Sum of squared joint accelerations."""
-    return row_sum(np.square(v.joint_acc))
+    return row_sum(xp(v.joint_acc).square(v.joint_acc))
 
 
-def action_rate_l2(v: StepView) -> np.ndarray:
+def action_rate_l2(v: StepView) -> Array:
     """Sum of squared changes of the action between consecutive steps."""
-    return row_sum(np.square(v.action - v.last_action))
+    return row_sum(xp(v.action).square(v.action - v.last_action))
 
 
-def feet_air_time(v: StepView, *, threshold: float = 0.5, min_command: float = 0.1) -> np.ndarray:
+def feet_air_time(v: StepView, *, threshold: float = 0.5, min_command: float = 0.1) -> Array:
     """Sum over touchdowns of (air time - threshold), while the planar command exceeds min_command."""
     gain = row_sum((v.foot_air_time - threshold) * v.first_contact)
     return gain * (row_norm(v.command[:, :2]) > min_command)
@@ -60,67 +62,68 @@ def feet_air_time(v: StepView, *, threshold: float = 0.5, min_command: float = 0
 
 def feet_air_time_capped(
     v: StepView, *, threshold_min: float = 0.1, threshold_max: float = 0.5, min_command: float = 0.1
-) -> np.ndarray:
+) -> Array:
     """Sum over touchdowns of clip(air time - threshold_min, 0, threshold_max - threshold_min), if moving."""
+    ns = xp(v.foot_air_time)
     gain = row_sum(
-        np.clip(v.foot_air_time - threshold_min, 0.0, threshold_max - threshold_min) * v.first_contact
+        ns.clip(v.foot_air_time - threshold_min, 0.0, threshold_max - threshold_min) * v.first_contact
     )
     return gain * (row_norm(v.command[:, :2]) > min_command)
 
 
-def trot_contacts(v: StepView, *, min_command: float = 0.1) -> np.ndarray:
+def trot_contacts(v: StepView, *, min_command: float = 0.1) -> Array:
     """1 where only one diagonal foot pair (FR+RL or FL+RR of feet FR, FL, RR, RL) is down, if moving."""
     c = v.foot_contact
     trot = (c[:, 0] & c[:, 3] & ~c[:, 1] & ~c[:, 2]) | (c[:, 1] & c[:, 2] & ~c[:, 0] & ~c[:, 3])
     return trot * (row_norm(v.command[:, :2]) > min_command)
 
 
-def trot_clock(v: StepView, *, min_command: float = 0.1) -> np.ndarray:
+def trot_clock(v: StepView, *, min_command: float = 0.1) -> Array:
     """(feet following the clock's trot, FR+RL down in its first half) / 2 - 1, clipped at 0, if moving."""
-    first_half = v.gait_phase < 0.5
-    stance = np.stack([first_half, ~first_half, ~first_half, first_half], axis=1)  # FR, FL, RR, RL
+    ns, first_half = xp(v.gait_phase), v.gait_phase < 0.5
+    stance = ns.stack([first_half, ~first_half, ~first_half, first_half], axis=1)  # FR, FL, RR, RL
     follow = (v.foot_contact == stance).sum(axis=1)
-    return np.clip(follow / 2.0 - 1.0, 0.0, 1.0) * (row_norm(v.command[:, :2]) > min_command)
+    return ns.clip(follow / 2.0 - 1.0, 0.0, 1.0) * (row_norm(v.command[:, :2]) > min_command)
 
 
-def undesired_contacts(v: StepView) -> np.ndarray:
+def undesired_contacts(v: StepView) -> Array:
     """Number of undesired-contact bodies touching the ground."""
-    return row_sum(v.undesired_contact).astype(np.float64)
+    return astype(row_sum(v.undesired_contact), v.base_height)
 
 
-def flat_orientation_l2(v: StepView) -> np.ndarray:
+def flat_orientation_l2(v: StepView) -> Array:
     """Squared horizontal components of gravity in the body frame (tilt)."""
-    return row_sum(np.square(v.projected_gravity[:, :2]))
+    return row_sum(xp(v.projected_gravity).square(v.projected_gravity[:, :2]))
 
 
-def base_height_l2(v: StepView, *, target: float = 0.3) -> np.ndarray:
+def base_height_l2(v: StepView, *, target: float = 0.3) -> Array:
     """Squared deviation of the terrain-relative base height from target."""
-    return np.square(v.base_height - target)
+    return xp(v.base_height).square(v.base_height - target)
 
 
-def base_height(v: StepView) -> np.ndarray:
+def base_height(v: StepView) -> Array:
     """Terrain-relative base height itself, uncapped (an exploitable term kept for audits)."""
-    return v.base_height.copy()
+    return copy(v.base_height)
 
 
-def joint_pos_limits(v: StepView, *, lower: float = -1e9, upper: float = 1e9) -> np.ndarray:
+def joint_pos_limits(v: StepView, *, lower: float = -1e9, upper: float = 1e9) -> Array:
     """Sum of joint-offset excursions beyond [lower, upper] around the default pose."""
-    offset = v.joint_angle - v.default_joint_angle
-    return row_sum(np.clip(lower - offset, 0, None) + np.clip(offset - upper, 0, None))
+    ns, offset = xp(v.joint_angle), v.joint_angle - v.default_joint_angle
+    return row_sum(ns.clip(lower - offset, 0, None) + ns.clip(offset - upper, 0, None))
 
 
-def stand_still(v: StepView, *, min_command: float = 0.1) -> np.ndarray:
+def stand_still(v: StepView, *, min_command: float = 0.1) -> Array:
     """Joint offsets from the default pose while the planar command is below min_command."""
     still = row_norm(v.command[:, :2]) < min_command
-    return row_sum(np.abs(v.joint_angle - v.default_joint_angle)) * still
+    return row_sum(xp(v.joint_angle).abs(v.joint_angle - v.default_joint_angle)) * still
 
 
-def termination(v: StepView) -> np.ndarray:
+def termination(v: StepView) -> Array:
     """1 where the episode failed this step (time-outs excluded)."""
-    return v.terminated.astype(np.float64)
+    return astype(v.terminated, v.base_height)
 
 
-REWARDS: dict[str, Callable[..., np.ndarray]] = {
+REWARDS: dict[str, Callable[..., Array]] = {
     "track_lin_vel_xy": track_lin_vel_xy,
     "track_ang_vel_z": track_ang_vel_z,
     "lin_vel_z_l2": lin_vel_z_l2,

@@ -7,10 +7,18 @@ rounding with the batch size; a replay of one env would then differ in the last 
 from __future__ import annotations
 
 import numpy as np
+import torch
+
+from locoaudit.arrays import Array, xp
 
 
-def row_sum(x: np.ndarray) -> np.ndarray:
-    """Sum over the last axis of (N, K), left to right: ((x0 + x1) + x2) + ... -> (N,)."""
+def row_sum(x: Array) -> Array:
+    """Sum over the last axis of (N, K), left to right: ((x0 + x1) + x2) + ... -> (N,).
+
+    Tensors (device mode, where no reduction order is promised) take torch's sum; bools count as floats.
+    """
+    if isinstance(x, torch.Tensor):
+        return (x if x.is_floating_point() else x.to(torch.float32)).sum(dim=1)
     x = np.asarray(x, dtype=np.float64)
     out = x[:, 0].copy()
     for k in range(1, x.shape[1]):
@@ -18,6 +26,6 @@ def row_sum(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def row_norm(x: np.ndarray) -> np.ndarray:
+def row_norm(x: Array) -> Array:
     """Euclidean norm of each row of (N, K) -> (N,), in a fixed order."""
-    return np.sqrt(row_sum(np.square(x)))
+    return xp(x).sqrt(row_sum(xp(x).square(x)))

@@ -18,7 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
+from locoaudit.arrays import Array, astype, xp
 from locoaudit.terrain.kinds import KINDS
 
 
@@ -62,30 +64,52 @@ class TerrainGrid:
         rows, cols = self.heights.shape
         return ((cols - 1) * self.resolution, (rows - 1) * self.resolution)
 
-    def height_at(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Bilinearly interpolated height at world (x, y), broadcast together; points outside are clamped."""
+    def height_at(self, x: Array, y: Array) -> Array:
+        """Bilinearly interpolated height at world (x, y), broadcast together; points outside are clamped.
+
+        Tensors are looked up in a copy of the heights on their device (made once per device and dtype).
+        """
         rows, cols = self.heights.shape
-        fx = np.clip((np.asarray(x, dtype=np.float64) - self.origin[0]) / self.resolution, 0, cols - 1)
-        fy = np.clip((np.asarray(y, dtype=np.float64) - self.origin[1]) / self.resolution, 0, rows - 1)
-        j0 = np.minimum(fx.astype(np.int64), cols - 2)
-        i0 = np.minimum(fy.astype(np.int64), rows - 2)
+        if not isinstance(x, torch.Tensor):
+            x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        ns = xp(x)
+        fx = ns.clip((x - self.origin[0]) / self.resolution, 0, cols - 1)
+        fy = ns.clip((y - self.origin[1]) / self.resolution, 0, rows - 1)
+        j0 = ns.clip(astype(fx, fx, "int"), None, cols - 2)
+        i0 = ns.clip(astype(fy, fy, "int"), None, rows - 2)
         tx, ty = fx - j0, fy - i0
-        flat = self.heights.ravel()
+        flat = self._flat_heights(x)
         k = i0 * cols + j0
         bottom = flat[k] + tx * (flat[k + 1] - flat[k])
         top = flat[k + cols] + tx * (flat[k + cols + 1] - flat[k + cols])
         return bottom + ty * (top - bottom)
 
-    def tile_origin(self, row: np.ndarray, col: np.ndarray) -> np.ndarray:
-        """World xyz (..., 3) of the centre of tile (row, col), z on the terrain surface."""
-        row, col = np.asarray(row), np.asarray(col)
-        if np.any((row < 0) | (row >= self.num_rows)) or np.any((col < 0) | (col >= self.num_cols)):
-            raise IndexError(f"tile index out of range for a {self.num_rows} x {self.num_cols} grid")
+    def _flat_heights(self, ref: Array) -> Array:
+        """The heights, raveled: the array itself for numpy, a cached copy on ref's device for tensors."""
+        if not isinstance(ref, torch.Tensor):
+            return self.heights.ravel()
+        key = (ref.device, ref.dtype)
+        cache = self.__dict__.setdefault("_device_heights", {})
+        if key not in cache:
+            cache[key] = torch.tensor(self.heights.ravel(), dtype=ref.dtype, device=ref.device)  # a copy
+        return cache[key]
+
+    def tile_origin(self, row: Array, col: Array) -> Array:
+        """World xyz (..., 3) of the centre of tile (row, col), z on the terrain surface.
+
+        Host indices are range-checked; device ones (from the curriculum, in range by construction) are not,
+        since checking would wait for the device.
+        """
+        if not isinstance(row, torch.Tensor):
+            row, col = np.asarray(row), np.asarray(col)
+            if np.any((row < 0) | (row >= self.num_rows)) or np.any((col < 0) | (col >= self.num_cols)):
+                raise IndexError(f"tile index out of range for a {self.num_rows} x {self.num_cols} grid")
         n, b = self.tile_samples, self.border_samples
         x = self.origin[0] + (b + row * n + (n - 1) / 2) * self.resolution
         y = self.origin[1] + (b + col * n + (n - 1) / 2) * self.resolution
-        x, y = np.broadcast_arrays(x, y)
-        return np.stack([x, y, self.height_at(x, y)], axis=-1)
+        ns = xp(x)
+        x, y = ns.broadcast_tensors(x, y) if ns is torch else np.broadcast_arrays(x, y)
+        return ns.stack([x, y, self.height_at(x, y)], axis=-1)
 
     def tile_of(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(row, col) int indices of the tile containing world (x, y), clipped to the grid."""

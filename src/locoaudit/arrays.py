@@ -1,0 +1,125 @@
+"""One task layer, two array kinds: numpy on the host, torch on the simulator's device.
+
+The task code (terms, observations, randomization, episodes, curriculum) is written once against
+the functions numpy and torch share (`np.square` and `torch.square`, `clip`, `where`, `stack(axis=)`,
+...), taking the namespace from its inputs with `xp(a)`. The few that differ live here. MuJoCo C
+hands the task numpy arrays (float64, bit-reproducible); MuJoCo Warp in device mode hands it torch
+views of its device buffers (float32), so observations, rewards and PPO never leave the device.
+
+`Random` is the torch counterpart of the slice of `numpy.random.Generator` the task draws from.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import torch
+
+Array = np.ndarray | torch.Tensor
+
+
+def xp(a: Any) -> ModuleType:
+    """The namespace of `a`: torch for a tensor, numpy otherwise."""
+    return torch if isinstance(a, torch.Tensor) else np
+
+
+def to_numpy(a: Any) -> np.ndarray:
+    """A host numpy array of `a` (a copy when it is a tensor; the array itself otherwise)."""
+    return a.detach().cpu().numpy() if isinstance(a, torch.Tensor) else np.asarray(a)
+
+
+def like(value: Any, ref: Array, dtype: str = "float") -> Array:
+    """`value` as an array of ref's kind and device; dtype float (ref's float type), int or bool."""
+    if isinstance(ref, torch.Tensor):
+        types = {"float": ref.dtype if ref.is_floating_point() else torch.float32, "int": torch.int64}
+        return torch.as_tensor(value, dtype=types.get(dtype, torch.bool), device=ref.device)
+    types = {"float": ref.dtype if np.issubdtype(ref.dtype, np.floating) else np.float64, "int": np.int64}
+    return np.asarray(value, dtype=types.get(dtype, bool))
+
+
+def zeros(shape: int | tuple[int, ...], ref: Array, dtype: str = "float") -> Array:
+    """Zeros of ref's kind and device; dtype float (ref's float type), int or bool."""
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    if isinstance(ref, torch.Tensor):
+        return like(np.zeros(0), ref, dtype).new_zeros(shape)
+    return np.zeros(shape, dtype=like(np.zeros(0), ref, dtype).dtype)
+
+
+def astype(a: Array, ref: Array, dtype: str = "float") -> Array:
+    """`a` cast to ref's float type (or int64, or bool), same kind and device."""
+    target = like(np.zeros(0), ref, dtype).dtype
+    return a.to(target) if isinstance(a, torch.Tensor) else a.astype(target)
+
+
+def copy(a: Array) -> Array:
+    """A copy of `a`, same kind and device."""
+    return a.clone() if isinstance(a, torch.Tensor) else a.copy()
+
+
+def cross(a: Array, b: Array) -> Array:
+    """Row-wise cross product of (..., 3) arrays."""
+    return torch.linalg.cross(a, b) if isinstance(a, torch.Tensor) else np.cross(a, b)
+
+
+def nonzero(mask: Array) -> Array:
+    """Indices (n,) where a (N,) mask is true (int64; on the device for a tensor)."""
+    return torch.nonzero(mask).squeeze(1) if isinstance(mask, torch.Tensor) else np.flatnonzero(mask)
+
+
+def arange(n: int, ref: Array) -> Array:
+    """0..n-1 as int64 of ref's kind and device."""
+    return torch.arange(n, device=ref.device) if isinstance(ref, torch.Tensor) else np.arange(n)
+
+
+class Random:
+    """Seeded draws on a torch device with the numpy Generator methods the task uses (uniform, integers, ...).
+
+    Bounds may be scalars or arrays broadcast to `size`, as numpy's; results are tensors on `device`.
+    """
+
+    def __init__(self, seed: int, device: torch.device | str, dtype: torch.dtype = torch.float32):
+        self.device, self.dtype = torch.device(device), dtype
+        self.generator = torch.Generator(device=self.device)
+        self.generator.manual_seed(int(seed))
+
+    def _shape(self, size) -> tuple[int, ...]:
+        return (size,) if isinstance(size, int) else tuple(size)
+
+    def random(self, size) -> torch.Tensor:
+        return torch.rand(self._shape(size), generator=self.generator, device=self.device, dtype=self.dtype)
+
+    def uniform(self, low=0.0, high=1.0, size=1) -> torch.Tensor:
+        low = torch.as_tensor(low, dtype=self.dtype, device=self.device)
+        high = torch.as_tensor(high, dtype=self.dtype, device=self.device)
+        return low + (high - low) * self.random(size)
+
+    def integers(self, low, high=None, size=1, dtype=None) -> torch.Tensor:
+        """Integers in [low, high) (or [0, low) without high), int64."""
+        low, high = (0, low) if high is None else (low, high)
+        shape = self._shape(size)
+        return torch.randint(int(low), int(high), shape, generator=self.generator, device=self.device)
+
+    def exponential(self, scale=1.0, size=1) -> torch.Tensor:
+        out = torch.empty(self._shape(size), device=self.device, dtype=self.dtype)
+        return out.exponential_(1.0 / scale, generator=self.generator)
+
+    def get_state(self) -> np.ndarray:
+        """The generator state as a host uint8 array (what checkpoints store)."""
+        return self.generator.get_state().numpy().copy()
+
+    def set_state(self, state: np.ndarray) -> None:
+        self.generator.set_state(torch.as_tensor(np.asarray(state, dtype=np.uint8)))
+
+
+def assign(dst: Array, ids: Any, value: Any) -> None:
+    """dst[ids] = value, converting a host value to dst's kind, dtype and device first."""
+    if isinstance(dst, torch.Tensor):
+        value = torch.as_tensor(value, dtype=dst.dtype, device=dst.device)
+    dst[ids] = value
+
+
+def norm_rows(a: Array) -> Array:
+    """Euclidean norm over the last axis."""
+    return torch.linalg.norm(a, dim=-1) if isinstance(a, torch.Tensor) else np.linalg.norm(a, axis=-1)
