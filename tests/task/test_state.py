@@ -27,8 +27,8 @@ def test_state_fields_are_the_keys_on_disk(env):
 
 
 def test_rows_and_load_copy_one_env_into_another():
-    a = TaskState.zeros(3, np.zeros(2), 4)
-    b = TaskState.zeros(1, np.zeros(2), 4)
+    a = TaskState.zeros(3, np.zeros(2), 4, np.zeros(0))
+    b = TaskState.zeros(1, np.zeros(2), 4, np.zeros(0))
     a.command[2] = [1.0, 2.0, 3.0]
     a.air_time[2] = 0.5
     b.load(a.rows(np.array([2])), np.array([0]))

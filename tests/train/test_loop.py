@@ -36,7 +36,8 @@ class FakeEnv(TaskVecEnv):
         done = self.step_count % EPISODE == 0
         ids = np.flatnonzero(done)
         n, full = len(ids), np.full(len(ids), 1.0 * EPISODE)
-        ended = EndedEpisodes(ids, full, full, {"alive": full}, np.full(n, "time_out"), np.zeros((n, 2)))
+        reason = np.full(n, "time_out")
+        ended = EndedEpisodes.of_reasons(ids, full, full, {"alive": full}, reason, np.zeros((n, 2)))
         ones = np.ones(N)
         self.last_result = StepResult({}, ones, ~done & False, done, {"alive": ones}, np.zeros((N, 2)), ended)
         extras = {"time_outs": torch.from_numpy(done), "log": {}}

@@ -1,9 +1,11 @@
 """The physics backend interface: N environments stepped as one batch.
 
 State arrays are live (N, ...) views: writes to qpos / qvel are the state the next step starts
-from. Implementations: `mujoco_cpu.MujocoCpuBackend` (MuJoCo C, threads), `mjwarp.MujocoWarpBackend`
-(MuJoCo Warp on a GPU, or serially on the CPU; float64 host mirrors of its float32 state) and
-`genesis_cpu.GenesisBackend` (a second engine, for transfer evaluation).
+from. They are numpy arrays, or torch tensors on the simulator's device (`locoaudit.arrays`; the
+annotations below say numpy for both). Implementations: `mujoco_cpu.MujocoCpuBackend` (MuJoCo C,
+threads), `mjwarp.MujocoWarpBackend` (MuJoCo Warp on a GPU, or serially on the CPU; torch views of
+its float32 device state, or float64 host mirrors of it) and `genesis_cpu.GenesisBackend` (a second
+engine, for transfer evaluation).
 """
 
 from __future__ import annotations

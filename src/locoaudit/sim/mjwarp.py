@@ -2,11 +2,18 @@
 
 All N environments are the N worlds of one `mujoco_warp.Data`; the per-env model fields of
 PARAM_FIELDS are batched model arrays (`put_model(batch_sizes=...)`, one row per world). Each
-policy step is one captured Warp graph (state in, `nsub` x (controls, `mujoco_warp.step`), outputs
-packed) with exactly one host-to-device copy (qpos, qvel and the step's controls) and one
-device-to-host copy (qpos, qvel, qacc, actuator forces, sensors, geom positions and the instability
-flag) around it. The host arrays are float64 mirrors of the device's float32 state: the task reads
-and writes them as it does the CPU backend's, and the next step uploads them.
+policy step is one captured Warp graph: state in, `nsub` x (controls, `mujoco_warp.step`), outputs
+packed into one (N, width) buffer (qpos, qvel, qacc, actuator forces, sensors, geom positions and
+the instability flag).
+
+The task sees that buffer in one of two ways (`arrays`):
+
+* "torch" (training): qpos, qvel, ... are torch views of the device buffer itself (`wp.to_torch`,
+  no copy), float32 on the device. The task writes them in place; the next step copies them into
+  the graph's input on the device. Nothing crosses to the host. Torch runs on its default stream,
+  which orders itself with Warp's (blocking) stream, so no explicit synchronisation is needed.
+* "numpy" (evaluation, traces, tests): float64 host mirrors, one host-to-device copy (state and
+  controls) and one device-to-host copy (the buffer) per step.
 
 Physics differences from MuJoCo C (measured by tests/sim/test_mjwarp.py): single precision; with
 few solver iterations the two engines stop their constraint solver at different iterations (C
@@ -21,7 +28,9 @@ from __future__ import annotations
 
 import mujoco
 import numpy as np
+import torch
 
+from locoaudit.arrays import Array, arange, copy, like
 from locoaudit.errors import LocoauditError
 from locoaudit.sim.mujoco_cpu import PARAM_FIELDS
 
@@ -76,16 +85,18 @@ def integration_template(model: mujoco.MjModel) -> np.ndarray:
     return row
 
 
-def _bad_rows(x: np.ndarray) -> np.ndarray:
+def _bad_rows(x: Array) -> Array:
     """(N,) rows holding a non-finite value or one beyond mjMAXVAL (Warp would go on from them)."""
     with np.errstate(invalid="ignore"):
-        return ~(np.abs(x) <= MAXVAL).all(axis=1)
+        return ~(abs(x) <= MAXVAL).all(1)
 
 
 class MujocoWarpBackend:
-    """N worlds of one model in MuJoCo Warp on `device`, seen through float64 host mirrors."""
+    """N worlds of one model in MuJoCo Warp on `device`, seen as device tensors or host mirrors (`arrays`)."""
 
-    def __init__(self, model: mujoco.MjModel, num_envs: int, device: str = "cpu"):
+    def __init__(self, model: mujoco.MjModel, num_envs: int, device: str = "cpu", arrays: str = "numpy"):
+        if arrays not in ("numpy", "torch"):
+            raise ValueError(f"arrays must be numpy or torch, got {arrays!r}")
         check_state_layout(model)
         wp, mjw = load_warp()
         from locoaudit.sim import warp_kernels
@@ -93,6 +104,7 @@ class MujocoWarpBackend:
         self._wp, self._mjw, self._k = wp, mjw, warp_kernels
         self.model, self.num_envs = model, num_envs
         self.device = warp_device(wp, device)
+        self._torch = arrays == "torch"
         with wp.ScopedDevice(self.device):
             self._m = mjw.put_model(model, batch_sizes={name: num_envs for name in PARAM_FIELDS})
             self._m.opt.warn_overflow = 0  # overflows are read per world, not printed
@@ -105,23 +117,22 @@ class MujocoWarpBackend:
         for name, width in widths.items():
             self._cols[name] = slice(start, start + width)
             start += width
-        self._host = np.zeros((num_envs, start))  # float64 mirror of the packed outputs
         self._out = self._device_zeros((num_envs, start))
+        # the packed outputs as the task sees them: the device buffer itself, or a float64 host mirror
+        self._host = wp.to_torch(self._out) if self._torch else np.zeros((num_envs, start))
         self.qpos, self.qvel = self._view("qpos"), self._view("qvel")
         self.qacc, self.actuator_force = self._view("qacc"), self._view("actuator_force")
         self.sensordata = self._view("sensordata")
         self._geom_xpos = self._view("geom_xpos").reshape(num_envs, ng, 3)
-        self._params = {
-            name: np.tile(getattr(model, name), (num_envs,) + (1,) * getattr(model, name).ndim)
-            for name in PARAM_FIELDS
-        }
-        self._template = integration_template(model)
-        self._graphs: dict[int, tuple] = {}  # nsub -> (device inputs, graph)
+        tile = lambda a: like(np.tile(a, (num_envs,) + (1,) * a.ndim), self.qpos)  # noqa: E731
+        self._params = {name: tile(getattr(model, name)) for name in PARAM_FIELDS}
+        self._template = like(integration_template(model), self.qpos)
+        self._graphs: dict[int, tuple] = {}  # nsub -> (device inputs, graph, their torch view or None)
         self._kin = None  # (device state, device geom_xpos, graph) of geom_positions
-        self.reset(np.arange(num_envs), np.tile(model.qpos0, (num_envs, 1)), np.zeros((num_envs, nv)))
+        self.reset(arange(num_envs, self.qpos), tile(model.qpos0), self.qvel * 0)
 
     # ------------------------------------------------------------ helpers
-    def _view(self, name: str) -> np.ndarray:
+    def _view(self, name: str) -> Array:
         return self._host[:, self._cols[name]]
 
     def _device_zeros(self, shape, dtype=None):
@@ -132,44 +143,67 @@ class MujocoWarpBackend:
         """One host-to-device copy into a preallocated device array."""
         self._wp.copy(dev, self._wp.array(host32, dtype=dev.dtype, device="cpu"))
 
-    def _state_inputs(self, width: int) -> np.ndarray:
-        """(N, width) float32 rows beginning with the host qpos and qvel."""
+    def _device(self, a: Array, dtype=None):
+        """A Warp array of a tensor (no copy) or of a host array (one copy), on this backend's device."""
+        wp = self._wp
+        if isinstance(a, torch.Tensor):
+            return wp.from_torch(a.contiguous(), dtype=dtype)
+        return wp.array(np.ascontiguousarray(a), dtype=dtype, device=self.device)
+
+    def _ids(self, ids: Array):
+        """Env indices as a Warp int32 array on the device."""
+        if isinstance(ids, torch.Tensor):
+            return self._wp.from_torch(ids.to(torch.int32).contiguous())
+        return self._wp.array(np.asarray(ids, dtype=np.int32), dtype=self._wp.int32, device=self.device)
+
+    def _load_state_inputs(self, dev) -> None:
+        """Write the task's qpos and qvel into the first columns of a device input array."""
         nq, nv = self.model.nq, self.model.nv
-        rows = np.zeros((self.num_envs, width), dtype=np.float32)
+        if self._torch:
+            rows = self._wp.to_torch(dev)
+            rows[:, :nq], rows[:, nq : nq + nv] = self.qpos, self.qvel
+            return
+        rows = np.zeros(dev.shape, dtype=np.float32)
         rows[:, :nq], rows[:, nq : nq + nv] = self.qpos, self.qvel
-        return rows
+        self._upload(dev, rows)
 
     # ------------------------------------------------------------- stepping
-    def step(self, control: np.ndarray) -> np.ndarray:
+    def step(self, control: Array) -> Array:
         """Advance all worlds by control.shape[1] substeps; returns the (N,) mask of unstable worlds."""
         nsub = control.shape[1]
         nq, nv = self.model.nq, self.model.nv
-        dev_in, graph = self._step_graph(nsub)
-        rows = self._state_inputs(nq + nv + nsub * self.model.nu)
-        rows[:, nq + nv :] = control.reshape(self.num_envs, -1)
+        dev_in, graph, rows = self._step_graph(nsub)
         bad_input = _bad_rows(self.qpos) | _bad_rows(self.qvel)  # as mj_checkPos / mj_checkVel
-        self._upload(dev_in, rows)
+        if not self._torch:  # inputs assembled on the host, then one copy
+            rows = np.zeros(dev_in.shape, dtype=np.float32)
+        rows[:, :nq], rows[:, nq : nq + nv] = self.qpos, self.qvel
+        rows[:, nq + nv :] = control.reshape(self.num_envs, -1)
+        if not self._torch:
+            self._upload(dev_in, rows)
         self._wp.capture_launch(graph)
-        self._host[:] = self._out.numpy()
+        if not self._torch:  # the outputs back: one copy
+            self._host[:] = self._out.numpy()
         return bad_input | (self._host[:, self._cols["unstable"].start] > 0)
 
     def _step_graph(self, nsub: int):
         if nsub not in self._graphs:
             nq, nv, nu = self.model.nq, self.model.nv, self.model.nu
             dev_in = self._device_zeros((self.num_envs, nq + nv + nsub * nu))
-            self._upload(dev_in, self._state_inputs(dev_in.shape[1]))  # the eager run steps the real state
-            self._graphs[nsub] = (dev_in, self._capture(lambda: self._launch_step(dev_in, nsub)))
+            self._load_state_inputs(dev_in)  # the eager run steps the real state
+            graph = self._capture(lambda: self._launch_step(dev_in, nsub))
+            self._graphs[nsub] = (dev_in, graph, self._wp.to_torch(dev_in) if self._torch else None)
         return self._graphs[nsub]
 
     def _capture(self, launch):
         """A Warp graph of `launch`, after one eager run that compiles (or loads) its kernels."""
         wp = self._wp
+        all_ids = arange(self.num_envs, self.qpos)
         with wp.ScopedDevice(self.device):
-            saved = self.get_state(np.arange(self.num_envs))
+            saved = self.get_state(all_ids)
             launch()  # compiles every kernel the graph will hold; the state is restored below
             with wp.ScopedCapture(force_module_load=False) as capture:
                 launch()
-            self.set_state(np.arange(self.num_envs), saved)
+            self.set_state(all_ids, saved)
         return capture.graph
 
     def _launch_step(self, dev_in, nsub: int) -> None:
@@ -196,26 +230,26 @@ class MujocoWarpBackend:
         )
 
     # ------------------------------------------------------------ protocol
-    def reset(self, ids: np.ndarray, qpos: np.ndarray, qvel: np.ndarray) -> None:
+    def reset(self, ids: Array, qpos: Array, qvel: Array) -> None:
         """Model defaults for everything (time, warm start, controls, applied forces), then qpos / qvel."""
         if len(ids) == 0:
             return
         nq, nv = self.model.nq, self.model.nv
-        rows = np.tile(self._template, (len(ids), 1))
+        rows = self._template.repeat(len(ids), 1) if self._torch else np.tile(self._template, (len(ids), 1))
         rows[:, 1 : 1 + nq], rows[:, 1 + nq : 1 + nq + nv] = qpos, qvel
         self.set_state(ids, rows)
 
-    def geom_positions(self, ids: np.ndarray, geoms: np.ndarray) -> np.ndarray:
+    def geom_positions(self, ids: Array, geoms: Array) -> Array:
         """World positions (n, G, 3) of geoms in envs `ids` at their current qpos (kinematics only)."""
         if self._kin is None:
             state = self._device_zeros((self.num_envs, self.model.nq + self.model.nv))
             out = self._device_zeros((self.num_envs, 3 * self.model.ngeom))
-            self._upload(state, self._state_inputs(state.shape[1]))
+            self._load_state_inputs(state)
             self._kin = (state, out, self._capture(lambda: self._launch_kinematics(state, out)))
         state, out, graph = self._kin
-        self._upload(state, self._state_inputs(state.shape[1]))
+        self._load_state_inputs(state)
         self._wp.capture_launch(graph)
-        xpos = out.numpy().reshape(self.num_envs, -1, 3)
+        xpos = (self._wp.to_torch(out) if self._torch else out.numpy()).reshape(self.num_envs, -1, 3)
         self._geom_xpos[ids] = xpos[ids]
         return self._geom_xpos[ids][:, geoms]
 
@@ -225,61 +259,66 @@ class MujocoWarpBackend:
         self._mjw.kinematics(self._m, d)
         wp.launch(k.pack_geom_xpos, dim=self.num_envs, inputs=[d.geom_xpos], outputs=[out])
 
-    def feet_xy(self, geoms: np.ndarray) -> np.ndarray:
+    def feet_xy(self, geoms: Array) -> Array:
         """(N, G, 2) horizontal positions of geoms from the last substep."""
-        return self._geom_xpos[:, geoms, :2].copy()
+        return copy(self._geom_xpos[:, geoms, :2])
 
-    def set_params(self, ids: np.ndarray, params: dict[str, np.ndarray]) -> None:
+    def set_params(self, ids: Array, params: dict[str, Array]) -> None:
         """Write per-env model rows (PARAM_FIELDS) of envs `ids` into the batched device model."""
         if len(ids) == 0:
             return
         wp, k = self._wp, self._k
-        dev_ids = wp.array(np.asarray(ids, dtype=np.int32), dtype=wp.int32, device=self.device)
+        dev_ids = self._ids(ids)
         for name, values in params.items():
-            self._params[name][ids] = values
+            self._params[name][ids] = like(values, self.qpos)
             dst = getattr(self._m, name)
-            rows = np.ascontiguousarray(self._params[name][ids], dtype=np.float32)
+            rows = self._params[name][ids]
+            rows = rows.to(torch.float32) if self._torch else rows.astype(np.float32)
             kernel = {wp.float32: k.scatter_float, wp.vec3: k.scatter_vec3}.get(dst.dtype, k.scatter_vec10)
-            src = wp.array(rows, dtype=dst.dtype, device=self.device)
+            src = self._device(rows, dtype=dst.dtype)
             wp.launch(kernel, dim=(len(ids), dst.shape[1]), inputs=[dev_ids, src, dst], device=self.device)
 
-    def param(self, name: str) -> np.ndarray:
+    def param(self, name: str) -> Array:
         """Per-env values (N, ...) of a PARAM_FIELDS model field, as last written (a copy of the device's)."""
         return self._params[name]
 
-    def get_state(self, ids: np.ndarray) -> np.ndarray:
-        """mjSTATE_INTEGRATION rows (n, nstate) of envs `ids`; qpos / qvel from the host mirrors."""
+    def get_state(self, ids: Array) -> Array:
+        """mjSTATE_INTEGRATION rows (n, nstate) of envs `ids` in the task's array kind; qpos, qvel its own."""
         wp, d = self._wp, self._d
         nq, nv = self.model.nq, self.model.nv
-        ids = np.asarray(ids)
-        dev_ids = wp.array(ids.astype(np.int32), dtype=wp.int32, device=self.device)
         rows = self._device_zeros((len(ids), len(self._template)))
         if len(ids):
             fields = [d.time, d.qpos, d.qvel, d.qacc_warmstart, d.ctrl, d.qfrc_applied, d.xfrc_applied]
             wp.launch(
                 self._k.gather_state,
                 dim=len(ids),
-                inputs=[dev_ids, *fields],
+                inputs=[self._ids(ids), *fields],
                 outputs=[rows],
                 device=self.device,
             )
-        out = rows.numpy().astype(np.float64)
+        out = wp.to_torch(rows) if self._torch else rows.numpy().astype(np.float64)
         out[:, 1 : 1 + nq], out[:, 1 + nq : 1 + nq + nv] = self.qpos[ids], self.qvel[ids]
         return out
 
-    def set_state(self, ids: np.ndarray, state: np.ndarray) -> None:
+    def set_state(self, ids: Array, state: Array) -> None:
         """Restore rows recorded by get_state (or by the CPU backend: the layout is MuJoCo's)."""
         wp, d = self._wp, self._d
         nq, nv = self.model.nq, self.model.nv
-        ids, state = np.asarray(ids), np.asarray(state, dtype=np.float64)
-        if state.shape != (len(ids), len(self._template)):
-            raise ValueError(f"state rows {state.shape} do not fit ({len(ids)}, {len(self._template)})")
+        state = like(state, self.qpos)
+        if tuple(state.shape) != (len(ids), len(self._template)):
+            fit = (len(ids), len(self._template))
+            raise ValueError(f"state rows {tuple(state.shape)} do not fit {fit}")
         if len(ids) == 0:
             return
+        if not self._torch:
+            ids = np.asarray(ids)
         self.qpos[ids], self.qvel[ids] = state[:, 1 : 1 + nq], state[:, 1 + nq : 1 + nq + nv]
-        dev_ids = wp.array(ids.astype(np.int32), dtype=wp.int32, device=self.device)
-        rows = wp.array(state.astype(np.float32), dtype=wp.float32, device=self.device)
+        rows = state.to(torch.float32) if self._torch else state.astype(np.float32)
         fields = [d.time, d.qpos, d.qvel, d.qacc_warmstart, d.ctrl, d.qfrc_applied, d.xfrc_applied]
         wp.launch(
-            self._k.scatter_state, dim=len(ids), inputs=[dev_ids, rows], outputs=fields, device=self.device
+            self._k.scatter_state,
+            dim=len(ids),
+            inputs=[self._ids(ids), self._device(rows, dtype=wp.float32)],
+            outputs=fields,
+            device=self.device,
         )

@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
+from locoaudit.arrays import Array, xp
 from locoaudit.manifest.schema import PRIVILEGED_TERMS, ObservationsSection
 
 NOISY_TERMS = ("base_ang_vel", "projected_gravity", "joint_pos", "joint_vel", "height_scan")
@@ -19,16 +21,16 @@ NOISY_TERMS = ("base_ang_vel", "projected_gravity", "joint_pos", "joint_vel", "h
 class ObsInputs:
     """Everything observations are made of, for N envs."""
 
-    base_lin_vel: np.ndarray  # (N, 3) body frame
-    base_ang_vel: np.ndarray  # (N, 3) body frame
-    projected_gravity: np.ndarray  # (N, 3)
-    command: np.ndarray  # (N, 3)
-    joint_pos: np.ndarray  # (N, J) offsets from the default pose
-    joint_vel: np.ndarray  # (N, J)
-    last_action: np.ndarray  # (N, J)
-    height_scan: np.ndarray  # (N, K) base height above each scan point, clipped to [-1, 1]; K may be 0
-    friction: np.ndarray  # (N,)
-    gait_phase: np.ndarray  # (N, 2) sin, cos of the gait clock's phase; (N, 0) without a clock
+    base_lin_vel: Array  # (N, 3) body frame
+    base_ang_vel: Array  # (N, 3) body frame
+    projected_gravity: Array  # (N, 3)
+    command: Array  # (N, 3)
+    joint_pos: Array  # (N, J) offsets from the default pose
+    joint_vel: Array  # (N, J)
+    last_action: Array  # (N, J)
+    height_scan: Array  # (N, K) base height above each scan point, clipped to [-1, 1]; K may be 0
+    friction: Array  # (N,)
+    gait_phase: Array  # (N, 2) sin, cos of the gait clock's phase; (N, 0) without a clock
 
 
 def scan_points(cfg: ObservationsSection) -> np.ndarray:
@@ -60,7 +62,7 @@ def critic_terms(cfg: ObservationsSection) -> tuple[str, ...]:
     return actor + tuple(t for t in PRIVILEGED_TERMS if t not in actor)
 
 
-def _term(inputs: ObsInputs, name: str) -> np.ndarray:
+def _term(inputs: ObsInputs, name: str) -> Array:
     value = getattr(inputs, name)
     return value[:, None] if value.ndim == 1 else value
 
@@ -78,8 +80,11 @@ def layout(cfg: ObservationsSection, inputs: ObsInputs) -> dict[str, dict[str, s
     return out
 
 
-def compute(cfg: ObservationsSection, inputs: ObsInputs, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """{'actor': (N, A), 'critic': (N, C)} float32; actor sensor terms get uniform noise, leaked ones none."""
+def compute(cfg: ObservationsSection, inputs: ObsInputs, rng) -> dict[str, Array]:
+    """{'actor': (N, A), 'critic': (N, C)} float32; actor sensor terms get uniform noise, leaked ones none.
+
+    rng: a numpy Generator (numpy inputs) or an arrays.Random on the inputs' device (tensors).
+    """
     noise, leaked = cfg.noise, leaked_terms(cfg)
     actor = []
     for name in actor_terms(cfg):
@@ -89,7 +94,12 @@ def compute(cfg: ObservationsSection, inputs: ObsInputs, rng: np.random.Generato
             value = value + rng.uniform(-scale, scale, size=value.shape) if scale > 0 else value
         actor.append(value)
     critic = [_term(inputs, name) for name in critic_terms(cfg)]
+    ns = xp(inputs.command)
     return {
-        "actor": np.clip(np.concatenate(actor, axis=1), -cfg.clip, cfg.clip).astype(np.float32),
-        "critic": np.clip(np.concatenate(critic, axis=1), -cfg.clip, cfg.clip).astype(np.float32),
+        "actor": _float32(ns.clip(ns.concatenate(actor, axis=1), -cfg.clip, cfg.clip)),
+        "critic": _float32(ns.clip(ns.concatenate(critic, axis=1), -cfg.clip, cfg.clip)),
     }
+
+
+def _float32(a: Array) -> Array:
+    return a.to(torch.float32) if isinstance(a, torch.Tensor) else a.astype(np.float32)

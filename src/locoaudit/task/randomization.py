@@ -1,9 +1,14 @@
-"""Per-env domain randomization: model parameters, reset states, pushes, actuator delays."""
+"""Per-env domain randomization: model parameters, reset states, pushes, actuator delays.
+
+Draws come from a numpy Generator (host arrays) or an arrays.Random (tensors on its device); results
+take the kind of the arrays passed in (nominal parameters, spawn origins).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
+from locoaudit.arrays import Array, copy, like, xp, zeros
 from locoaudit.manifest.schema import Manifest, RandomizationSection
 from locoaudit.robots.build import BuiltModel
 from locoaudit.task.kinematics import yaw_quat
@@ -25,12 +30,12 @@ def nominal_params(built: BuiltModel) -> dict[str, np.ndarray]:
 def sample_params(
     cfg: RandomizationSection,
     built: BuiltModel,
-    nominal: dict[str, np.ndarray],
+    nominal: dict[str, Array],
     n: int,
-    rng: np.random.Generator,
-) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    rng,
+) -> tuple[dict[str, Array], Array]:
     """Per-env model fields for n envs, and the (n,) foot friction that the critic observes."""
-    out = {k: np.broadcast_to(v, (n, *v.shape)).copy() for k, v in nominal.items()}
+    out = {k: copy(xp(v).broadcast_to(v, (n, *v.shape))) for k, v in nominal.items()}
     friction = rng.uniform(*cfg.friction, size=n)
     out["geom_friction"][:, built.foot_geoms, 0] = friction[:, None]
     base = built.base_body
@@ -44,30 +49,31 @@ def sample_params(
     return out, friction
 
 
-def sample_delays(cfg: RandomizationSection, n: int, decimation: int, rng: np.random.Generator) -> np.ndarray:
+def sample_delays(cfg: RandomizationSection, n: int, decimation: int, rng) -> Array:
     """(n,) action delays in physics steps, at most one policy step."""
     lo, hi = cfg.actuator_delay
-    return np.minimum(rng.integers(lo, hi + 1, size=n), decimation)
+    delays = rng.integers(lo, hi + 1, size=n)
+    return xp(delays).clip(delays, None, decimation)
 
 
-def sample_reset_state(
-    manifest: Manifest, built: BuiltModel, origins: np.ndarray, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
+def sample_reset_state(manifest: Manifest, built: BuiltModel, origins: Array, rng) -> tuple[Array, Array]:
     """(qpos, qvel) for envs spawning at `origins` (n, 3): random yaw, scaled joint pose, small velocity."""
     cfg, m, n = manifest.randomization, built.model, len(origins)
-    qpos = np.broadcast_to(m.qpos0, (n, m.nq)).copy()
-    qpos[:, :3] = origins + np.array([0.0, 0.0, built.robot.spawn_height])
+    qpos = copy(xp(origins).broadcast_to(like(m.qpos0, origins), (n, m.nq)))
+    qpos[:, :3] = origins
+    qpos[:, 2] += built.robot.spawn_height
     qpos[:, 3:7] = yaw_quat(rng.uniform(-np.pi, np.pi, size=n))
-    default = np.asarray(built.robot.default_joint_pos)
+    default = like(built.robot.default_joint_pos, origins)
     qpos[:, built.qpos_joints] = default * rng.uniform(*cfg.init_joint_scale, size=(n, len(default)))
-    qvel = np.zeros((n, m.nv))
+    qvel = zeros((n, m.nv), origins)
     v = cfg.init_base_velocity
     qvel[:, :6] = rng.uniform(-v, v, size=(n, 6))
     return qpos, qvel
 
 
-def push_velocity(cfg: RandomizationSection, n: int, rng: np.random.Generator) -> np.ndarray:
+def push_velocity(cfg: RandomizationSection, n: int, rng) -> Array:
     """(n, 2) horizontal base-velocity changes with random direction and magnitude up to push_velocity."""
     angle = rng.uniform(-np.pi, np.pi, size=n)
     magnitude = rng.uniform(0.0, cfg.push_velocity, size=n)
-    return magnitude[:, None] * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    ns = xp(angle)
+    return magnitude[:, None] * ns.stack([ns.cos(angle), ns.sin(angle)], axis=1)

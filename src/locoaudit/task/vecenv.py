@@ -9,6 +9,7 @@ import torch
 from rsl_rl.env import VecEnv
 from tensordict import TensorDict
 
+from locoaudit.arrays import Array, assign, xp
 from locoaudit.manifest import to_plain
 from locoaudit.task.env import LocoEnv, StepResult
 from locoaudit.task.observations import scan_points
@@ -43,7 +44,11 @@ class TaskVecEnv(VecEnv):
 
 
 class LocoVecEnv(TaskVecEnv):
-    """Torch view of a LocoEnv for rsl-rl's PPO; physics and task logic stay in numpy on the CPU."""
+    """Torch view of a LocoEnv for rsl-rl's PPO.
+
+    On MuJoCo C the task runs in numpy and each step converts (zero-copy on the CPU); on MuJoCo Warp
+    with `on_device` the task's tensors already live on the device and pass straight through.
+    """
 
     def __init__(self, env: LocoEnv, device: str = "cpu"):
         self.env = env
@@ -58,14 +63,19 @@ class LocoVecEnv(TaskVecEnv):
 
     @property
     def episode_length_buf(self) -> torch.Tensor:
-        return torch.from_numpy(self.env.state.episode_step)
+        return torch.as_tensor(self.env.state.episode_step)
 
     @episode_length_buf.setter
     def episode_length_buf(self, value: torch.Tensor) -> None:
-        self.env.state.episode_step[:] = value.cpu().numpy()
+        step = self.env.state.episode_step
+        assign(step, slice(None), value.detach() if isinstance(step, torch.Tensor) else value.cpu().numpy())
 
-    def _to_tensordict(self, obs: dict[str, np.ndarray]) -> TensorDict:
-        data = {k: torch.from_numpy(v).to(self.device) for k, v in obs.items()}
+    def _tensor(self, a: Array, dtype: torch.dtype | None = None) -> torch.Tensor:
+        """`a` on the policy's device (no copy where it already is one there)."""
+        return torch.as_tensor(a).to(device=self.device, dtype=dtype)
+
+    def _to_tensordict(self, obs: dict[str, Array]) -> TensorDict:
+        data = {k: self._tensor(v) for k, v in obs.items()}
         return TensorDict(data, batch_size=[self.num_envs], device=self.device)
 
     def get_observations(self) -> TensorDict:
@@ -94,32 +104,29 @@ class LocoVecEnv(TaskVecEnv):
         self.env.load_state_dict(state)
 
     def step(self, actions: torch.Tensor) -> tuple[TensorDict, torch.Tensor, torch.Tensor, dict]:
-        result = self.env.step(actions.detach().cpu().numpy())
+        on_device = isinstance(self.env.state.action, torch.Tensor)
+        result = self.env.step(actions.detach() if on_device else actions.detach().cpu().numpy())
         self.last_result = result
         self._obs = self._to_tensordict(result.obs)
-        rewards = torch.from_numpy(result.reward.astype(np.float32)).to(self.device)
-        dones = torch.from_numpy(result.terminated | result.time_out).to(self.device)
-        extras = {
-            "time_outs": torch.from_numpy(result.time_out).to(self.device),
-            "log": episode_log(result, self.env.dt),
-        }
+        rewards = self._tensor(result.reward, torch.float32)
+        dones = self._tensor(result.terminated | result.time_out)
+        extras = {"time_outs": self._tensor(result.time_out), "log": episode_log(result, self.env.dt)}
         return self._obs, rewards, dones, extras
 
 
-def episode_log(result: StepResult, dt: float) -> dict[str, float]:
-    """rsl-rl log entries for episodes that ended this step.
+def episode_log(result: StepResult, dt: float) -> dict[str, Array]:
+    """rsl-rl log entries (0-d arrays of the env's kind, never waited for) for episodes that ended this step.
 
     '/reward/<term>' is the mean per-second contribution of a term over the ended episodes;
-    '/termination/<reason>' is the fraction of ended episodes that ended for that reason.
-    Empty when no episode ended.
+    '/termination/<reason>' is the fraction of ended episodes that ended for that reason (every reason
+    the env knows, zeros included). Empty when no episode ended.
     """
     ended = result.ended
-    if len(ended.env_ids) == 0:
+    n = len(ended.env_ids)
+    if n == 0:
         return {}
-    seconds = np.maximum(ended.length, 1) * dt
-    log = {f"/reward/{k}": float(np.mean(v / seconds)) for k, v in ended.term_sums.items()}
-    reasons, counts = np.unique(ended.reason, return_counts=True)
-    log.update(
-        {f"/termination/{r}": float(c / len(ended.reason)) for r, c in zip(reasons, counts, strict=True)}
-    )
+    seconds = xp(ended.ret).clip(ended.length, 1, None) * dt
+    log = {f"/reward/{k}": (v / seconds).mean() for k, v in ended.term_sums.items()}
+    counts = xp(ended.ret).bincount(ended.reason_code, minlength=len(ended.reason_names))
+    log.update({f"/termination/{r}": counts[i] / n for i, r in enumerate(ended.reason_names) if r})
     return log

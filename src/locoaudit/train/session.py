@@ -61,9 +61,9 @@ def _make_trainer(
 ):
     world = world or World()
     torch.manual_seed(seed + world.rank)  # rank 0's models win: build_ppo broadcasts them
-    env = LocoVecEnv(
-        LocoEnv(manifest, num_envs, seed=seed + world.rank, threads=threads, sim_device=device), device=device
-    )
+    # on MuJoCo Warp the task runs on the training device too: observations, rewards and resets stay there
+    loco = LocoEnv(manifest, num_envs, seed + world.rank, threads, sim_device=device, on_device=True)
+    env = LocoVecEnv(loco, device=device)
     alg, summary = build_ppo(env, manifest.ppo, device, world)
     nthread = manifest.sim.threads if threads is None else threads  # 0: every CPU
     update_threads = nthread if nthread > 0 else os.cpu_count() or 1
