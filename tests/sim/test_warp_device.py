@@ -79,3 +79,16 @@ def test_a_training_step_never_reads_device_data_on_the_host(manifest, monkeypat
     record = stats.record()  # read back once per iteration
     assert record["episodes"] == 2 and record["terminations"] == {"time_out": 1.0}
     assert state.command_timer[1:3].min() > 1 and state.push_timer[2:].min() > 1  # resampled, pushed
+
+
+def test_a_rewind_after_steps_under_inference_mode(manifest):
+    """Training collects under torch.inference_mode; a rewind (or an evaluation step) comes outside it."""
+    env = LocoEnv(manifest, 3, seed=2, sim_device="cpu", on_device=True)
+    env.state.episode_step[0] = env.max_episode_steps - 1  # a reset inside inference mode
+    before = env.state_dict()
+    with torch.inference_mode():
+        first = [env.step(torch.zeros(3, env.num_actions)).reward for _ in range(2)]
+    env.load_state_dict(before)
+    again = [env.step(torch.zeros(3, env.num_actions)).reward for _ in range(2)]
+    for a, b in zip(first, again, strict=True):
+        torch.testing.assert_close(a, b)  # the same steps again: a rewind is exact

@@ -14,12 +14,14 @@ device. Checkpoints (`state_dict`) are host numpy either way.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 import numpy as np
+import torch
 
 from locoaudit.arrays import Array, Random, arange, assign, like, nonzero, norm_rows, to_numpy, xp, zeros
 from locoaudit.arrays import copy as copy_array
@@ -45,6 +47,22 @@ SPAWN_CLEARANCE = 0.02  # lowest foot above the ground at reset [m]
 
 # Builds another physics engine for a compiled model: (built model, num_envs) -> Backend.
 BackendFactory = Callable[[BuiltModel, int], Backend]
+
+
+def _normal_tensors(method):
+    """Run `method` with torch's inference mode off: the env's tensors are state that outlives the call.
+
+    Training steps under torch.inference_mode, where new tensors become inference tensors, and those
+    refuse in-place writes outside it (a rewind, a resume, an evaluation step). The env never needs
+    gradients, so normal tensors cost it nothing.
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        with torch.inference_mode(False):
+            return method(*args, **kwargs)
+
+    return wrapper
 
 
 @dataclass(frozen=True)
@@ -115,6 +133,7 @@ class LocoEnv:
             return None
         return Curriculum(self.built.grid, self.num_envs, t.max_init_level if t.curriculum else 0, self.rng)
 
+    @_normal_tensors
     def reset_all(self) -> dict[str, np.ndarray]:
         """Reset every env; with randomize_start_phase, envs start at random points of their episode."""
         self._reset(arange(self.num_envs, self._ref))
@@ -123,6 +142,7 @@ class LocoEnv:
         return self.observe()
 
     # ------------------------------------------------------------------ step
+    @_normal_tensors
     def step(self, action: np.ndarray) -> StepResult:
         """Advance all envs by one policy step with actions (N, J). In this order:
 
@@ -352,6 +372,7 @@ class LocoEnv:
             "nonfinite_resets": self.nonfinite_resets,
         }
 
+    @_normal_tensors
     def load_state_dict(self, state: dict) -> None:
         """Restore a state_dict taken from an env of the same manifest and num_envs (on any backend).
 
