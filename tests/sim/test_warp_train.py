@@ -16,6 +16,7 @@ from locoaudit.manifest import load_manifest, manifest_hash
 from locoaudit.manifest.load import with_backend
 from locoaudit.sim.mjwarp import MujocoWarpBackend
 from locoaudit.task.env import LocoEnv
+from locoaudit.train import session
 from tiny_manifest import quadruped_flat_toml
 
 wp.config.optimization_level = 0  # the build test_mjwarp.py uses
@@ -82,3 +83,21 @@ def test_train_backend_warp_records_the_override(converged_toml, tmp_path):
     assert result["cells"][0]["episodes"] == 2
     assert result["traces"]  # limp motors: the robots fall, and the falls are recorded as traces
     assert main(["replay", str(run / result["traces"][0])]) == 0  # replayed in Warp, bit for bit on the CPU
+
+
+def test_a_warp_run_resumed_on_the_device_equals_the_uninterrupted_run(converged_toml, tmp_path):
+    """The device task's state (buffers, device generator, episode sums) travels through the checkpoint."""
+    manifest = with_backend(load_manifest(converged_toml), "warp")
+    timing = {"wall_clock_s", "collect_s", "update_s", "env_steps_per_s", "collect_cpu_s", "update_cpu_s"}
+
+    def metrics(run_dir):
+        rows = [json.loads(line) for line in (run_dir / session.METRICS).read_text().splitlines()]
+        return [{k: v for k, v in row.items() if k not in timing} for row in rows]
+
+    straight = session.start(manifest, 2, 1, tmp_path / "straight", "cpu", threads=1)
+    session.run(straight, 2, quiet=True)
+    split = session.start(manifest, 2, 1, tmp_path / "split", "cpu", threads=1)
+    session.run(split, 1, quiet=True)
+    resumed = session.resume(split.run_dir, None, force=False, device=None)
+    session.run(resumed, 1, quiet=True)
+    assert metrics(split.run_dir) == metrics(straight.run_dir)
