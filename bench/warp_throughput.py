@@ -4,9 +4,13 @@ For each --num-envs, in one process and one run (so the ratios share the machine
   physics   the backend alone stepping N envs with random held joint targets (decimation substeps
             per env-step): Warp on --device (one captured graph, one copy each way per step) and
             MuJoCo C (mujoco.batch on --threads threads), same model, same controls;
-  training  `locoaudit train`'s loop (collect + PPO update, the task layer in numpy) for
-            --iterations iterations with sim.backend = warp (physics and policy on --device)
-            and with MuJoCo C (policy on the CPU); samples/s = samples / training wall clock.
+  env step  the whole env step (physics, rewards, terminations, resets, observations) on Warp,
+            with the task on the device (torch tensors, what training runs) and on host numpy
+            mirrors (what evaluation runs: one copy each way per step); device / host is the
+            round trip's cost;
+  training  `locoaudit train`'s loop (collect + PPO update) for --iterations iterations with
+            sim.backend = warp (physics, task and policy on --device) and with MuJoCo C (task in
+            numpy, policy on the CPU); samples/s = samples / training wall clock.
 The first Warp iteration of each size also captures its graphs (and, on a cold kernel cache,
 compiles the kernels): it is run once before timing and not counted.
 
@@ -51,6 +55,25 @@ def physics_rate(backend, controls: list[np.ndarray], steps: int) -> float:
     return backend.num_envs * steps / (time.perf_counter() - start)
 
 
+def env_step_rate(manifest, num_envs: int, device: str, steps: int, on_device: bool) -> float:
+    """Env-steps/s of LocoEnv.step on Warp with zero actions, after one untimed step (graph capture)."""
+    import torch
+
+    from locoaudit.task.env import LocoEnv
+
+    env = LocoEnv(manifest, num_envs, seed=0, sim_device=device, on_device=on_device)
+    zeros = np.zeros((num_envs, env.num_actions))
+    action = torch.as_tensor(zeros, dtype=torch.float32, device=device) if on_device else zeros
+    env.step(action)
+    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
+    sync()
+    start = time.perf_counter()
+    for _ in range(steps):
+        env.step(action)
+    sync()
+    return num_envs * steps / (time.perf_counter() - start)
+
+
 def training_rate(manifest, num_envs: int, device: str, iterations: int, threads: int) -> dict:
     """Samples/s of `iterations` training iterations after one untimed one (graphs, compilation)."""
     from locoaudit.train import session
@@ -91,6 +114,9 @@ def measure(
     warp.step(controls[0])  # captures the step graph
     capture_s = time.perf_counter() - t
     phys_warp, phys_cpu = physics_rate(warp, controls, steps), physics_rate(cpu, controls, steps)
+    on_warp = with_backend(manifest, "warp")
+    step_device = env_step_rate(on_warp, num_envs, device, steps, on_device=True)
+    step_host = env_step_rate(on_warp, num_envs, device, steps, on_device=False)
     train_warp = training_rate(with_backend(manifest, "warp"), num_envs, device, iterations, threads)
     train_cpu = training_rate(manifest, num_envs, "cpu", iterations, threads)
     return {
@@ -98,6 +124,11 @@ def measure(
         "decimation": manifest.sim.decimation,
         "warp_first_step_s": capture_s,
         "physics_env_steps_per_s": {"warp": phys_warp, "mujoco_c": phys_cpu, "ratio": phys_warp / phys_cpu},
+        "env_step_env_steps_per_s": {
+            "warp_task_on_device": step_device,
+            "warp_task_on_host": step_host,
+            "ratio": step_device / step_host,
+        },
         "training_samples_per_s": {
             "warp": train_warp,
             "mujoco_c": train_cpu,
@@ -125,11 +156,16 @@ def main() -> None:
     for n in args.num_envs:
         row = measure(args.manifest, n, device, args.steps, args.iterations, args.threads)
         rows.append(row)
-        p, t = row["physics_env_steps_per_s"], row["training_samples_per_s"]
+        p, e, t = (
+            row["physics_env_steps_per_s"],
+            row["env_step_env_steps_per_s"],
+            row["training_samples_per_s"],
+        )
         print(
             f"{n:6d} envs  physics {p['warp']:10.0f} vs {p['mujoco_c']:8.0f} env-steps/s "
-            f"(x{p['ratio']:.2f})  training {t['warp']['samples_per_s']:9.0f} vs "
-            f"{t['mujoco_c']['samples_per_s']:7.0f} samples/s (x{t['ratio']:.2f})",
+            f"(x{p['ratio']:.2f})  env step, task on device {e['warp_task_on_device']:9.0f} vs on host "
+            f"{e['warp_task_on_host']:9.0f} (x{e['ratio']:.2f})  training {t['warp']['samples_per_s']:9.0f} "
+            f"vs {t['mujoco_c']['samples_per_s']:7.0f} samples/s (x{t['ratio']:.2f})",
             flush=True,
         )
     out = {
