@@ -30,26 +30,54 @@ def to_numpy(a: Any) -> np.ndarray:
     return a.detach().cpu().numpy() if isinstance(a, torch.Tensor) else np.asarray(a)
 
 
+def dtype_of(ref: Array, kind: str = "float"):
+    """The dtype of `kind` (float: ref's float type, or float32 / float64 for a non-float ref; int: int64;
+    bool) for ref's array kind."""
+    if isinstance(ref, torch.Tensor):
+        floating = ref.dtype if ref.is_floating_point() else torch.float32
+        return {"float": floating, "int": torch.int64, "bool": torch.bool}[kind]
+    floating = ref.dtype if np.issubdtype(ref.dtype, np.floating) else np.dtype(np.float64)
+    return {"float": floating, "int": np.dtype(np.int64), "bool": np.dtype(bool)}[kind]
+
+
 def like(value: Any, ref: Array, dtype: str = "float") -> Array:
     """`value` as an array of ref's kind and device; dtype float (ref's float type), int or bool."""
     if isinstance(ref, torch.Tensor):
-        types = {"float": ref.dtype if ref.is_floating_point() else torch.float32, "int": torch.int64}
-        return torch.as_tensor(value, dtype=types.get(dtype, torch.bool), device=ref.device)
-    types = {"float": ref.dtype if np.issubdtype(ref.dtype, np.floating) else np.float64, "int": np.int64}
-    return np.asarray(value, dtype=types.get(dtype, bool))
+        return torch.as_tensor(value, dtype=dtype_of(ref, dtype), device=ref.device)
+    return np.asarray(value, dtype=dtype_of(ref, dtype))
+
+
+_CONSTANTS: dict[tuple, torch.Tensor] = {}
+
+
+def const(value: Any, ref: Array, dtype: str = "float") -> Array:
+    """A small host constant (bounds, default pose, indices) as an array of ref's kind, made once per device.
+
+    On a CUDA device each host-to-device copy waits for the stream (torch copies pageable memory
+    synchronously), so constants the step uses are uploaded once and reused; on numpy this is `like`.
+    """
+    if not isinstance(ref, torch.Tensor):
+        return like(value, ref, dtype)
+    host = np.asarray(value)
+    key = (host.tobytes(), host.shape, host.dtype.str, dtype_of(ref, dtype), ref.device)
+    if key not in _CONSTANTS:
+        if len(_CONSTANTS) > 1024:  # constants are few; a caller varying them must not grow this forever
+            _CONSTANTS.clear()
+        _CONSTANTS[key] = like(host, ref, dtype)
+    return _CONSTANTS[key]
 
 
 def zeros(shape: int | tuple[int, ...], ref: Array, dtype: str = "float") -> Array:
     """Zeros of ref's kind and device; dtype float (ref's float type), int or bool."""
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     if isinstance(ref, torch.Tensor):
-        return like(np.zeros(0), ref, dtype).new_zeros(shape)
-    return np.zeros(shape, dtype=like(np.zeros(0), ref, dtype).dtype)
+        return torch.zeros(shape, dtype=dtype_of(ref, dtype), device=ref.device)
+    return np.zeros(shape, dtype=dtype_of(ref, dtype))
 
 
 def astype(a: Array, ref: Array, dtype: str = "float") -> Array:
     """`a` cast to ref's float type (or int64, or bool), same kind and device."""
-    target = like(np.zeros(0), ref, dtype).dtype
+    target = dtype_of(ref, dtype)
     return a.to(target) if isinstance(a, torch.Tensor) else a.astype(target)
 
 
@@ -91,9 +119,9 @@ class Random:
         return torch.rand(self._shape(size), generator=self.generator, device=self.device, dtype=self.dtype)
 
     def uniform(self, low=0.0, high=1.0, size=1) -> torch.Tensor:
-        low = torch.as_tensor(low, dtype=self.dtype, device=self.device)
-        high = torch.as_tensor(high, dtype=self.dtype, device=self.device)
-        return low + (high - low) * self.random(size)
+        u = self.random(size)
+        low, high = (v if isinstance(v, (int, float, torch.Tensor)) else const(v, u) for v in (low, high))
+        return low + (high - low) * u
 
     def integers(self, low, high=None, size=1, dtype=None) -> torch.Tensor:
         """Integers in [low, high) (or [0, low) without high), int64."""

@@ -50,16 +50,27 @@ def test_device_task_matches_the_host_task_from_one_state(manifest):
     np.testing.assert_allclose(dev.backend.qpos.numpy(), host.backend.qpos, atol=1e-6)
 
 
-class CopiedToHost(AssertionError):
+class Transfer(AssertionError):
     pass
 
 
 def _refuse(*_args, **_kwargs):
-    raise CopiedToHost("the step read device data on the host")
+    raise Transfer("the step read device data on the host")
 
 
-def test_a_training_step_never_reads_device_data_on_the_host(manifest, monkeypatch):
-    """Collection steps (with resets, command resamples and pushes) under guards on every way back."""
+def _from_device_only(make):
+    """torch.as_tensor / torch.tensor refusing host data: on a GPU that is a copy the stream waits for."""
+
+    def guarded(data, *args, **kwargs):
+        if not isinstance(data, torch.Tensor):
+            raise Transfer(f"the step uploaded host data {type(data).__name__}")
+        return make(data, *args, **kwargs)
+
+    return guarded
+
+
+def test_a_training_step_moves_no_data_between_host_and_device(manifest, monkeypatch):
+    """Collection steps (with resets, command resamples and pushes) under guards on every way across."""
     env = LocoVecEnv(LocoEnv(manifest, 4, seed=1, sim_device="cpu", on_device=True))
     state = env.env.state
     state.episode_step[:2] = env.max_episode_length - 2  # two time-outs on the way
@@ -70,6 +81,8 @@ def test_a_training_step_never_reads_device_data_on_the_host(manifest, monkeypat
     for name in ("numpy", "__array__", "tolist", "item", "__bool__", "__int__", "__float__"):
         monkeypatch.setattr(torch.Tensor, name, _refuse)
     monkeypatch.setattr(wp.array, "numpy", _refuse)
+    monkeypatch.setattr(torch, "as_tensor", _from_device_only(torch.as_tensor))
+    monkeypatch.setattr(torch, "tensor", _from_device_only(torch.tensor))
     for _ in range(4):
         obs, rewards, _, extras = env.step(torch.zeros(4, env.num_actions))
         stats.add(env.last_result)

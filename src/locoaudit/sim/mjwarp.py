@@ -127,7 +127,8 @@ class MujocoWarpBackend:
         tile = lambda a: like(np.tile(a, (num_envs,) + (1,) * a.ndim), self.qpos)  # noqa: E731
         self._params = {name: tile(getattr(model, name)) for name in PARAM_FIELDS}
         self._template = like(integration_template(model), self.qpos)
-        self._graphs: dict[int, tuple] = {}  # nsub -> (device inputs, graph, their torch view or None)
+        self._graphs: dict[int, tuple] = {}  # nsub -> (device inputs, graph)
+        self._views: dict[int, tuple] = {}  # id of a persistent device array -> (array, torch view)
         self._kin = None  # (device state, device geom_xpos, graph) of geom_positions
         self.reset(arange(num_envs, self.qpos), tile(model.qpos0), self.qvel * 0)
 
@@ -156,11 +157,17 @@ class MujocoWarpBackend:
             return self._wp.from_torch(ids.to(torch.int32).contiguous())
         return self._wp.array(np.asarray(ids, dtype=np.int32), dtype=self._wp.int32, device=self.device)
 
+    def _torch_of(self, dev) -> torch.Tensor:
+        """The torch view of one of this backend's persistent device arrays, made once."""
+        if id(dev) not in self._views:
+            self._views[id(dev)] = (dev, self._wp.to_torch(dev))  # the array kept alive with its view
+        return self._views[id(dev)][1]
+
     def _load_state_inputs(self, dev) -> None:
         """Write the task's qpos and qvel into the first columns of a device input array."""
         nq, nv = self.model.nq, self.model.nv
         if self._torch:
-            rows = self._wp.to_torch(dev)
+            rows = self._torch_of(dev)
             rows[:, :nq], rows[:, nq : nq + nv] = self.qpos, self.qvel
             return
         rows = np.zeros(dev.shape, dtype=np.float32)
@@ -172,10 +179,10 @@ class MujocoWarpBackend:
         """Advance all worlds by control.shape[1] substeps; returns the (N,) mask of unstable worlds."""
         nsub = control.shape[1]
         nq, nv = self.model.nq, self.model.nv
-        dev_in, graph, rows = self._step_graph(nsub)
+        dev_in, graph = self._step_graph(nsub)
         bad_input = _bad_rows(self.qpos) | _bad_rows(self.qvel)  # as mj_checkPos / mj_checkVel
-        if not self._torch:  # inputs assembled on the host, then one copy
-            rows = np.zeros(dev_in.shape, dtype=np.float32)
+        # inputs written on the device, or assembled on the host and then copied in one go
+        rows = self._torch_of(dev_in) if self._torch else np.zeros(dev_in.shape, dtype=np.float32)
         rows[:, :nq], rows[:, nq : nq + nv] = self.qpos, self.qvel
         rows[:, nq + nv :] = control.reshape(self.num_envs, -1)
         if not self._torch:
@@ -190,8 +197,7 @@ class MujocoWarpBackend:
             nq, nv, nu = self.model.nq, self.model.nv, self.model.nu
             dev_in = self._device_zeros((self.num_envs, nq + nv + nsub * nu))
             self._load_state_inputs(dev_in)  # the eager run steps the real state
-            graph = self._capture(lambda: self._launch_step(dev_in, nsub))
-            self._graphs[nsub] = (dev_in, graph, self._wp.to_torch(dev_in) if self._torch else None)
+            self._graphs[nsub] = (dev_in, self._capture(lambda: self._launch_step(dev_in, nsub)))
         return self._graphs[nsub]
 
     def _capture(self, launch):
@@ -249,7 +255,7 @@ class MujocoWarpBackend:
         state, out, graph = self._kin
         self._load_state_inputs(state)
         self._wp.capture_launch(graph)
-        xpos = (self._wp.to_torch(out) if self._torch else out.numpy()).reshape(self.num_envs, -1, 3)
+        xpos = (self._torch_of(out) if self._torch else out.numpy()).reshape(self.num_envs, -1, 3)
         self._geom_xpos[ids] = xpos[ids]
         return self._geom_xpos[ids][:, geoms]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from locoaudit.arrays import Array, copy, like, xp, zeros
+from locoaudit.arrays import Array, const, copy, xp, zeros
 from locoaudit.manifest.schema import Manifest, RandomizationSection
 from locoaudit.robots.build import BuiltModel
 from locoaudit.task.kinematics import yaw_quat
@@ -37,7 +37,7 @@ def sample_params(
     """Per-env model fields for n envs, and the (n,) foot friction that the critic observes."""
     out = {k: copy(xp(v).broadcast_to(v, (n, *v.shape))) for k, v in nominal.items()}
     friction = rng.uniform(*cfg.friction, size=n)
-    out["geom_friction"][:, built.foot_geoms, 0] = friction[:, None]
+    out["geom_friction"][:, const(built.foot_geoms, friction, "int"), 0] = friction[:, None]
     base = built.base_body
     out["body_mass"][:, base] += rng.uniform(*cfg.added_base_mass, size=n)
     half = np.asarray(cfg.base_com_offset)
@@ -59,11 +59,11 @@ def sample_delays(cfg: RandomizationSection, n: int, decimation: int, rng) -> Ar
 def sample_reset_state(manifest: Manifest, built: BuiltModel, origins: Array, rng) -> tuple[Array, Array]:
     """(qpos, qvel) for envs spawning at `origins` (n, 3): random yaw, scaled joint pose, small velocity."""
     cfg, m, n = manifest.randomization, built.model, len(origins)
-    qpos = copy(xp(origins).broadcast_to(like(m.qpos0, origins), (n, m.nq)))
+    qpos = copy(xp(origins).broadcast_to(const(m.qpos0, origins), (n, m.nq)))
     qpos[:, :3] = origins
     qpos[:, 2] += built.robot.spawn_height
     qpos[:, 3:7] = yaw_quat(rng.uniform(-np.pi, np.pi, size=n))
-    default = like(built.robot.default_joint_pos, origins)
+    default = const(built.robot.default_joint_pos, origins)
     qpos[:, built.qpos_joints] = default * rng.uniform(*cfg.init_joint_scale, size=(n, len(default)))
     qvel = zeros((n, m.nv), origins)
     v = cfg.init_base_velocity
