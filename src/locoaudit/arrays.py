@@ -11,6 +11,7 @@ views of its device buffers (float32), so observations, rewards and PPO never le
 
 from __future__ import annotations
 
+import copy as copy_module
 from types import ModuleType
 from typing import Any
 
@@ -81,6 +82,11 @@ def astype(a: Array, ref: Array, dtype: str = "float") -> Array:
     return a.to(target) if isinstance(a, torch.Tensor) else a.astype(target)
 
 
+def float32(a: Array) -> Array:
+    """`a` as float32, same kind and device (observations, Warp's state and model rows)."""
+    return a.to(torch.float32) if isinstance(a, torch.Tensor) else a.astype(np.float32)
+
+
 def copy(a: Array) -> Array:
     """A copy of `a`, same kind and device."""
     return a.clone() if isinstance(a, torch.Tensor) else a.copy()
@@ -139,6 +145,21 @@ class Random:
 
     def set_state(self, state: np.ndarray) -> None:
         self.generator.set_state(torch.as_tensor(np.asarray(state, dtype=np.uint8)))
+
+
+def rng_state(rng: np.random.Generator | Random) -> Any:
+    """A generator's state as checkpoints store it: numpy's state dict, or a Random's state bytes."""
+    if isinstance(rng, np.random.Generator):
+        return copy_module.deepcopy(rng.bit_generator.state)
+    return rng.get_state()
+
+
+def set_rng_state(rng: np.random.Generator | Random, state: Any) -> None:
+    """Restore what rng_state returned for a generator of the same kind."""
+    if isinstance(rng, np.random.Generator):
+        rng.bit_generator.state = copy_module.deepcopy(state)
+    else:
+        rng.set_state(state)
 
 
 def assign(dst: Array, ids: Any, value: Any) -> None:

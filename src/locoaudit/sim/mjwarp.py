@@ -30,7 +30,7 @@ import mujoco
 import numpy as np
 import torch
 
-from locoaudit.arrays import Array, arange, copy, like
+from locoaudit.arrays import Array, arange, copy, float32, like
 from locoaudit.errors import LocoauditError
 from locoaudit.sim.mujoco_cpu import PARAM_FIELDS
 
@@ -163,30 +163,23 @@ class MujocoWarpBackend:
             self._views[id(dev)] = (dev, self._wp.to_torch(dev))  # the array kept alive with its view
         return self._views[id(dev)][1]
 
-    def _load_state_inputs(self, dev) -> None:
-        """Write the task's qpos and qvel into the first columns of a device input array."""
+    def _load_inputs(self, dev, control: Array | None = None) -> None:
+        """Write the task's qpos, qvel (and the step's controls after them) into a device input array:
+        on the device itself, or assembled on the host and then copied in one go."""
         nq, nv = self.model.nq, self.model.nv
-        if self._torch:
-            rows = self._torch_of(dev)
-            rows[:, :nq], rows[:, nq : nq + nv] = self.qpos, self.qvel
-            return
-        rows = np.zeros(dev.shape, dtype=np.float32)
+        rows = self._torch_of(dev) if self._torch else np.zeros(dev.shape, dtype=np.float32)
         rows[:, :nq], rows[:, nq : nq + nv] = self.qpos, self.qvel
-        self._upload(dev, rows)
+        if control is not None:
+            rows[:, nq + nv :] = control.reshape(self.num_envs, -1)
+        if not self._torch:
+            self._upload(dev, rows)
 
     # ------------------------------------------------------------- stepping
     def step(self, control: Array) -> Array:
         """Advance all worlds by control.shape[1] substeps; returns the (N,) mask of unstable worlds."""
-        nsub = control.shape[1]
-        nq, nv = self.model.nq, self.model.nv
-        dev_in, graph = self._step_graph(nsub)
+        dev_in, graph = self._step_graph(control.shape[1])
         bad_input = _bad_rows(self.qpos) | _bad_rows(self.qvel)  # as mj_checkPos / mj_checkVel
-        # inputs written on the device, or assembled on the host and then copied in one go
-        rows = self._torch_of(dev_in) if self._torch else np.zeros(dev_in.shape, dtype=np.float32)
-        rows[:, :nq], rows[:, nq : nq + nv] = self.qpos, self.qvel
-        rows[:, nq + nv :] = control.reshape(self.num_envs, -1)
-        if not self._torch:
-            self._upload(dev_in, rows)
+        self._load_inputs(dev_in, control)
         self._wp.capture_launch(graph)
         if not self._torch:  # the outputs back: one copy
             self._host[:] = self._out.numpy()
@@ -196,7 +189,7 @@ class MujocoWarpBackend:
         if nsub not in self._graphs:
             nq, nv, nu = self.model.nq, self.model.nv, self.model.nu
             dev_in = self._device_zeros((self.num_envs, nq + nv + nsub * nu))
-            self._load_state_inputs(dev_in)  # the eager run steps the real state
+            self._load_inputs(dev_in)  # the eager run steps the real state
             self._graphs[nsub] = (dev_in, self._capture(lambda: self._launch_step(dev_in, nsub)))
         return self._graphs[nsub]
 
@@ -250,10 +243,10 @@ class MujocoWarpBackend:
         if self._kin is None:
             state = self._device_zeros((self.num_envs, self.model.nq + self.model.nv))
             out = self._device_zeros((self.num_envs, 3 * self.model.ngeom))
-            self._load_state_inputs(state)
+            self._load_inputs(state)
             self._kin = (state, out, self._capture(lambda: self._launch_kinematics(state, out)))
         state, out, graph = self._kin
-        self._load_state_inputs(state)
+        self._load_inputs(state)
         self._wp.capture_launch(graph)
         xpos = (self._torch_of(out) if self._torch else out.numpy()).reshape(self.num_envs, -1, 3)
         self._geom_xpos[ids] = xpos[ids]
@@ -278,8 +271,7 @@ class MujocoWarpBackend:
         for name, values in params.items():
             self._params[name][ids] = like(values, self.qpos)
             dst = getattr(self._m, name)
-            rows = self._params[name][ids]
-            rows = rows.to(torch.float32) if self._torch else rows.astype(np.float32)
+            rows = float32(self._params[name][ids])
             kernel = {wp.float32: k.scatter_float, wp.vec3: k.scatter_vec3}.get(dst.dtype, k.scatter_vec10)
             src = self._device(rows, dtype=dst.dtype)
             wp.launch(kernel, dim=(len(ids), dst.shape[1]), inputs=[dev_ids, src, dst], device=self.device)
@@ -319,7 +311,7 @@ class MujocoWarpBackend:
         if not self._torch:
             ids = np.asarray(ids)
         self.qpos[ids], self.qvel[ids] = state[:, 1 : 1 + nq], state[:, 1 + nq : 1 + nq + nv]
-        rows = state.to(torch.float32) if self._torch else state.astype(np.float32)
+        rows = float32(state)
         fields = [d.time, d.qpos, d.qvel, d.qacc_warmstart, d.ctrl, d.qfrc_applied, d.xfrc_applied]
         wp.launch(
             self._k.scatter_state,

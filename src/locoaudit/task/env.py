@@ -13,7 +13,6 @@ device. Checkpoints (`state_dict`) are host numpy either way.
 
 from __future__ import annotations
 
-import copy
 import functools
 import hashlib
 from collections.abc import Callable
@@ -23,7 +22,20 @@ from types import SimpleNamespace
 import numpy as np
 import torch
 
-from locoaudit.arrays import Array, Random, arange, assign, like, nonzero, norm_rows, to_numpy, xp, zeros
+from locoaudit.arrays import (
+    Array,
+    Random,
+    arange,
+    assign,
+    like,
+    nonzero,
+    norm_rows,
+    rng_state,
+    set_rng_state,
+    to_numpy,
+    xp,
+    zeros,
+)
 from locoaudit.arrays import copy as copy_array
 from locoaudit.manifest.schema import Manifest
 from locoaudit.robots.build import BuiltModel, build_model
@@ -361,13 +373,13 @@ class LocoEnv:
     def state_dict(self) -> dict:
         """Everything that affects the future, on the host: physics, model fields, buffers, RNG, terrain."""
         ids = arange(self.num_envs, self._ref)
-        host = lambda a: np.asarray(to_numpy(a), dtype=np.float64)  # noqa: E731
+        host = lambda a: np.array(to_numpy(a), dtype=np.float64)  # noqa: E731 (a copy, either kind)
         return {
             "buffers": self.state.arrays(),
             "book": self.rewards.state_dict(),
             "physics": host(self.backend.get_state(ids)),
-            "params": {name: host(self.backend.param(name)).copy() for name in PARAM_FIELDS},
-            "rng": self._rng_state(),
+            "params": {name: host(self.backend.param(name)) for name in PARAM_FIELDS},
+            "rng": rng_state(self.rng),
             "curriculum": None if self.curriculum is None else self.curriculum.state_dict(),
             "nonfinite_resets": self.nonfinite_resets,
         }
@@ -387,20 +399,13 @@ class LocoEnv:
         self._load_rng(state["rng"])
         if self.curriculum is not None:  # the curriculum draws from the env's generator
             self.curriculum.rng = self.rng
-            self.curriculum.load_state_dict({**state["curriculum"], "rng_state": self._rng_state()})
+            self.curriculum.load_state_dict({**state["curriculum"], "rng_state": rng_state(self.rng)})
         assign(self._nonfinite, (), state["nonfinite_resets"])
 
-    def _rng_state(self):
-        if isinstance(self.rng, np.random.Generator):
-            return copy.deepcopy(self.rng.bit_generator.state)
-        return self.rng.get_state()
-
     def _load_rng(self, state) -> None:
-        numpy_state = isinstance(state, dict)
-        if numpy_state and isinstance(self.rng, np.random.Generator):
-            self.rng.bit_generator.state = copy.deepcopy(state)
-        elif not numpy_state and isinstance(self.rng, Random):
-            self.rng.set_state(state)
+        numpy_state = isinstance(state, dict)  # numpy's state is a dict, a Random's a byte array
+        if numpy_state == isinstance(self.rng, np.random.Generator):
+            set_rng_state(self.rng, state)
         else:
             text = repr(state if numpy_state else to_numpy(state).tolist())
             seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little") >> 1

@@ -36,10 +36,6 @@ class TerminationManager:
         code[failed] = len(self.names) - 1
         return code != 0, code
 
-    def reason_names(self, code: Array) -> np.ndarray:
-        """Reason strings (host) of codes from compute()."""
-        return np.asarray(self.names)[to_numpy(code)]
-
 
 class RewardManager:
     """Weighted reward terms (times dt when scale_by_dt, clipped when only_positive) and episode sums."""

@@ -9,9 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
-from locoaudit.arrays import Array, xp
+from locoaudit.arrays import Array, float32, xp
 from locoaudit.manifest.schema import PRIVILEGED_TERMS, ObservationsSection
 
 NOISY_TERMS = ("base_ang_vel", "projected_gravity", "joint_pos", "joint_vel", "height_scan")
@@ -96,10 +95,6 @@ def compute(cfg: ObservationsSection, inputs: ObsInputs, rng) -> dict[str, Array
     critic = [_term(inputs, name) for name in critic_terms(cfg)]
     ns = xp(inputs.command)
     return {
-        "actor": _float32(ns.clip(ns.concatenate(actor, axis=1), -cfg.clip, cfg.clip)),
-        "critic": _float32(ns.clip(ns.concatenate(critic, axis=1), -cfg.clip, cfg.clip)),
+        "actor": float32(ns.clip(ns.concatenate(actor, axis=1), -cfg.clip, cfg.clip)),
+        "critic": float32(ns.clip(ns.concatenate(critic, axis=1), -cfg.clip, cfg.clip)),
     }
-
-
-def _float32(a: Array) -> Array:
-    return a.to(torch.float32) if isinstance(a, torch.Tensor) else a.astype(np.float32)

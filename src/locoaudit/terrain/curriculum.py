@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import numpy as np
 import torch
 
-from locoaudit.arrays import Array, arange, astype, like, to_numpy, xp
+from locoaudit.arrays import Array, arange, astype, like, rng_state, set_rng_state, to_numpy, xp
 from locoaudit.terrain.grid import TerrainGrid
 
 
@@ -61,7 +60,7 @@ class Curriculum:
         return {
             "levels": np.array(to_numpy(self.levels)),
             "cols": np.array(to_numpy(self.cols)),
-            "rng_state": _rng_state(self.rng),
+            "rng_state": rng_state(self.rng),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -72,16 +71,4 @@ class Curriculum:
             raise ValueError(f"state for {levels.shape[0]} envs, curriculum has {self.levels.shape[0]}")
         self.levels = like(levels.copy(), self.levels, "int")
         self.cols = like(cols.copy(), self.cols, "int")
-        _set_rng_state(self.rng, state["rng_state"])
-
-
-def _rng_state(rng) -> Any:
-    """A numpy Generator's state dict, or an arrays.Random's state bytes."""
-    return copy.deepcopy(rng.bit_generator.state) if isinstance(rng, np.random.Generator) else rng.get_state()
-
-
-def _set_rng_state(rng, state: Any) -> None:
-    if isinstance(rng, np.random.Generator):
-        rng.bit_generator.state = copy.deepcopy(state)
-    else:
-        rng.set_state(state)
+        set_rng_state(self.rng, state["rng_state"])
